@@ -1,0 +1,222 @@
+"""The suite's own checks: one registry, each a small function that raises a titled failure.
+
+They are registered with schemathesis (`@schemathesis.check`), so the property runs, the
+stateful runs and the scenarios judge every response through them alike. Each check names
+the capability of the spec (`x-capabilities`) it proves; schemathesis' built-in checks prove
+the capability of the operation they ran on, except those listed in BUILTIN_CAPABILITIES.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import schemathesis
+from schemathesis.core.failures import Failure
+
+import spec
+from conformance import context
+from spec import lifecycle
+
+API = spec.api()
+UPDATE_FIELDS = set(API["components"]["schemas"]["VirtualMachineUpdate"]["properties"])
+CREATE_FIELDS = set(API["components"]["schemas"]["VirtualMachineCreate"]["properties"])
+VM_OPERATIONS = {
+    "listVirtualMachines",
+    "getVirtualMachine",
+    "createVirtualMachine",
+    "updateVirtualMachine",
+    "createVirtualMachineSpec",
+}
+
+# check name -> the capability it proves (our checks, and built-ins that prove something
+# other than their operation's capability)
+CAPABILITIES: dict[str, str] = {}
+BUILTIN_CAPABILITIES = {
+    "ignored_auth": "auth.basic",
+    "missing_required_header": "auth.basic",
+}
+
+
+class RuleViolation(Failure):
+    """A response breaks a documented rule of the API (not only its shape)."""
+
+    code = "BV901"
+    kind_title = "Documented rule broken"
+
+
+def registered(capability: str) -> Callable:
+    """Register a check with schemathesis, naming the capability it proves."""
+
+    def register(check: Callable) -> Callable:
+        CAPABILITIES[check.__name__] = capability
+        return schemathesis.check(check)
+
+    return register
+
+
+def capability_of(check_name: str, operation_capability: str | None) -> str | None:
+    """The capability a failure or pass of `check_name` speaks about."""
+    return (
+        CAPABILITIES.get(check_name)
+        or BUILTIN_CAPABILITIES.get(check_name)
+        or operation_capability
+    )
+
+
+def _operation_id(case: Any) -> str | None:
+    return case.operation.definition.raw.get("operationId")
+
+
+def _json(response: Any) -> Any:
+    try:
+        return response.json()
+    except (ValueError, TypeError):
+        return None
+
+
+def _machines(operation_id: str | None, body: Any) -> Iterator[dict[str, Any]]:
+    """The virtual machines a 2xx body of a VM operation carries."""
+    if operation_id == "createVirtualMachineSpec" and isinstance(body, dict):
+        body = body.get("virtual_machine")
+    items = body if isinstance(body, list) else [body]
+    yield from (item for item in items if isinstance(item, dict))
+
+
+def _fail(case: Any, title: str, message: str) -> None:
+    raise RuleViolation(operation=case.operation.label, title=title, message=message)
+
+
+@registered("vm.hostname")
+def vm_hostname_derivation(ctx: Any, response: Any, case: Any) -> None:
+    """hostname is name.group.account.cluster-domain for machines of the target's group."""
+    run = context.current()
+    operation_id = _operation_id(case)
+    if run is None or operation_id not in VM_OPERATIONS or not 200 <= response.status_code < 300:
+        return
+    for machine in _machines(operation_id, _json(response)):
+        name = machine.get("name")
+        if not isinstance(name, str) or machine.get("group_id") != run.group_id:
+            continue
+        expected = lifecycle.hostname(
+            name, run.group_name, run.account_name, run.target.cluster_domain
+        )
+        if machine.get("hostname") != expected:
+            _fail(
+                case,
+                "Hostname is not name.group.account.cluster-domain",
+                f"Virtual machine {machine.get('id')!r} is named {name!r} in group "
+                f"{run.group_name!r} of account {run.account_name!r}, so its hostname must be "
+                f"{expected!r}; the response says {machine.get('hostname')!r}.",
+            )
+
+
+@registered("vm.power")
+def vm_head_follows_power(ctx: Any, response: Any, case: Any) -> None:
+    """head names a host while the machine runs and is null while it is off."""
+    operation_id = _operation_id(case)
+    if operation_id not in VM_OPERATIONS or not 200 <= response.status_code < 300:
+        return
+    for machine in _machines(operation_id, _json(response)):
+        if not isinstance(machine.get("power_on"), bool) or "head" not in machine:
+            continue
+        should_be_set = lifecycle.head_is_set(machine)
+        if should_be_set != (machine["head"] is not None):
+            state = "on" if machine["power_on"] else "off"
+            _fail(
+                case,
+                "head does not follow power_on",
+                f"Virtual machine {machine.get('id')!r} has power_on={machine['power_on']} "
+                f"(it is {state}), so head must be "
+                f"{'a host name' if should_be_set else 'null'}; it is {machine['head']!r}.",
+            )
+
+
+def _unapplied(requested: dict[str, Any], answered: dict[str, Any], fields: set[str]) -> list:
+    return [
+        (key, value, answered.get(key, "<absent>"))
+        for key, value in requested.items()
+        if key in fields and key in answered and answered[key] != value
+    ]
+
+
+@registered("vm.update")
+def vm_update_applied(ctx: Any, response: Any, case: Any) -> None:
+    """A 200 to PUT answers the machine with every plain attribute as it was sent."""
+    if _operation_id(case) != "updateVirtualMachine" or response.status_code != 200:
+        return
+    body, sent = _json(response), case.body
+    if not isinstance(body, dict) or not isinstance(sent, dict):
+        return
+    fields = UPDATE_FIELDS - lifecycle.controlled_attributes("updateVirtualMachine")
+    wrong = _unapplied(sent, body, fields)
+    if wrong:
+        key, value, got = wrong[0]
+        _fail(
+            case,
+            "Update not applied",
+            f"PUT sent {key}={value!r} and answered 200, but the machine it answered has "
+            f"{key}={got!r}. PUT is a partial update: every attribute sent must change.",
+        )
+
+
+@registered("vm.create")
+def vm_created_as_requested(ctx: Any, response: Any, case: Any) -> None:
+    """A 202 to a create answers the machine with the attributes it was asked for."""
+    operation_id = _operation_id(case)
+    if operation_id not in {"createVirtualMachine", "createVirtualMachineSpec"}:
+        return
+    if response.status_code != 202 or not isinstance(case.body, dict):
+        return
+    sent = case.body if operation_id == "createVirtualMachine" else case.body.get("virtual_machine")
+    machine = next(_machines(operation_id, _json(response)), None)
+    if not isinstance(sent, dict) or machine is None:
+        return
+    fields = CREATE_FIELDS - set(lifecycle.provisioning_state()) - {"power_on"}
+    wrong = _unapplied(sent, machine, fields)
+    if wrong:
+        key, value, got = wrong[0]
+        _fail(
+            case,
+            "Created machine differs from the request",
+            f"The create sent {key}={value!r} and answered 202, but the machine it answered "
+            f"has {key}={got!r}.",
+        )
+
+
+@registered("vm.signal")
+def action_echoed(ctx: Any, response: Any, case: Any) -> None:
+    """A 200 to a signal or reimage echoes what was sent."""
+    operation_id = _operation_id(case)
+    key = {"signalVirtualMachine": "signal", "reimageVirtualMachine": "distribution"}.get(
+        operation_id or ""
+    )
+    if key is None or response.status_code != 200 or not isinstance(case.body, dict):
+        return
+    body = _json(response)
+    if isinstance(body, dict) and key in case.body and body.get(key) != case.body[key]:
+        _fail(
+            case,
+            "Echo differs from the request",
+            f"The request sent {key}={case.body[key]!r}; the 200 answer echoes "
+            f"{key}={body.get(key)!r}.",
+        )
+
+
+# The checks that judge one response without sending anything (scenarios use these).
+RESPONSE_ONLY_BUILTINS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+)
+
+
+def response_checks() -> list[Callable]:
+    """Built-in response-only checks plus every check of this registry."""
+    from schemathesis.checks import CHECKS, load_all_checks
+
+    load_all_checks()
+    names = [*RESPONSE_ONLY_BUILTINS, *CAPABILITIES]
+    return [CHECKS.get_one(name) for name in names]

@@ -1,0 +1,90 @@
+"""`bigv-conformance run`: the main job, with the flags of design.md section 3."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from conformance.client import OtpCommandFailed
+from conformance.results import Summary
+from conformance.target import ConfigError, load_target
+
+USAGE = 2
+
+
+def fail(message: str) -> None:
+    """One clear line on stderr, exit 2."""
+    click.echo(f"bigv-conformance: error: {message}", err=True)
+    sys.exit(USAGE)
+
+
+def print_summary(console: Console, summary: Summary, report_dir: Any) -> None:
+    data = summary.to_dict()
+    table = Table(title=f"BigV conformance: {data['target']['url']}")
+    for column in ("capability", "level", "passed", "failed", "skipped", "deviation"):
+        table.add_column(column, justify="left" if column in ("capability", "level") else "right")
+    for name, row in data["capabilities"].items():
+        failed = f"[red]{row['failed']}[/red]" if row["failed"] else "0"
+        table.add_row(
+            name, row["level"], str(row["passed"]), failed, str(row["skipped"]), str(row["deviation"])
+        )
+    console.print(table)
+    for failure in data["failures"][:10]:
+        where = failure["operation"] or failure["test_id"]
+        console.print(f"[red]FAILED[/red] [{failure['level']}] {where}: {failure['title']}")
+    if len(data["failures"]) > 10:
+        console.print(f"... and {len(data['failures']) - 10} more failures in the report")
+    score = data["score"]
+    colour = "green" if summary.conformant else "red"
+    console.print(
+        f"[bold {colour}]{data['verdict']}[/bold {colour}]: required "
+        f"{score['required']['passed']}/{score['required']['total']}, advisory "
+        f"{score['advisory']['passed']}/{score['advisory']['total']}, "
+        f"{score['deviations']['accepted']} accepted deviations"
+    )
+    console.print(f"Report: {report_dir / 'report.html'}")
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--target", "url", metavar="URL", help="Base URL of the API (default: the embedded emulator).")
+@click.option("--target-file", type=click.Path(dir_okay=False), help="A target file (TOML).")
+@click.option("--account", help="Account id or name (default: from the target).")
+@click.option("--group", help="Group id or name (default: default).")
+@click.option("--user", help="User for HTTP Basic authentication.")
+@click.option("--password", help="Password for HTTP Basic authentication.")
+@click.option("--otp", help="Value of X-Yubikey-Otp on every request.")
+@click.option("--otp-command", metavar="CMD", help="Command printing a fresh OTP for each request.")
+@click.option("--token", help="Bearer token (a session token or apikey.<key>).")
+@click.option("--profile", type=click.Choice(["full", "read-only", "smoke"]), help="What to run (default: full).")
+@click.option("--max-examples", type=click.IntRange(min=1), help="Generated examples per operation.")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed for reproducible generation.")
+@click.option("--workers", type=click.IntRange(min=1), help="Parallel pytest workers.")
+@click.option("--report-dir", type=click.Path(file_okay=False), help="Where reports go (default: reports/).")
+@click.option("--expectations", type=click.Path(dir_okay=False), help="Known deviations (TOML).")
+def main(**flags: Any) -> None:
+    """Run the conformance suite against a BigV endpoint and write the reports.
+
+    Exit status: 0 conformant, 1 not conformant, 2 usage error or unreachable target.
+    """
+    from conformance import runner
+
+    try:
+        target = load_target(flags)
+    except ConfigError as error:
+        fail(str(error))
+    console = Console(stderr=False)
+    try:
+        outcome = runner.run(target, console)
+    except (runner.RunError, OtpCommandFailed) as error:
+        fail(str(error))
+    except KeyboardInterrupt:
+        click.echo("bigv-conformance: interrupted", err=True)
+        sys.exit(130)
+    if outcome.summary is None:
+        fail("the suite could not run (pytest usage or internal error)")
+    print_summary(console, outcome.summary, outcome.report_dir)
+    sys.exit(outcome.code)

@@ -1,0 +1,452 @@
+"""The pytest plugin of the suite: the run's context, safety, and observations of every test.
+
+Loaded in every pytest process of a run (`-p conformance.plugin`, xdist workers included).
+Each test's observations travel to the controlling process in its report's user_properties,
+where `Collector` (created by the runner) gathers them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import string
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import strategies as st
+
+import spec
+from conformance import checks, client, context, safety
+from conformance.api import Api
+from conformance.results import Observation, capability_level
+from conformance.scenario import Machines
+from conformance.target import Target
+
+TARGET_VARIABLE = "BIGV_CONFORMANCE_TARGET"
+PREFIX_VARIABLE = "BIGV_RUN_PREFIX"
+USER_PROPERTY = "bigv"
+
+API = spec.api()
+OPERATIONS = spec.operations(API)
+CAPABILITY_BY_LABEL = {
+    f"{method} {path}": operation["x-capability"] for method, path, operation in OPERATIONS.values()
+}
+ID_BY_LABEL = {f"{method} {path}": op_id for op_id, (method, path, _) in OPERATIONS.items()}
+
+
+def new_prefix() -> str:
+    """A short run prefix that is a valid start of a DNS label."""
+    alphabet = string.ascii_lowercase + string.digits
+    return "bvc" + "".join(secrets.choice(alphabet) for _ in range(5))
+
+
+# -- what the current test observed (one test at a time per process) ----------------------
+
+
+class ItemRecorder:
+    """Per-check outcomes and example exchanges of the test that is running."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.reset(None, "", "")
+
+    def reset(self, test_id: str | None, kind: str, name: str) -> None:
+        self.test_id, self.kind, self.name = test_id, kind, name
+        self.outcomes: dict[tuple[str, str], dict[str, Any]] = {}
+        self.examples: dict[str, dict[str, Any]] = {}
+        self.started = time.monotonic()
+
+    def check(self, label: str, check: str, failure: Any, exchange: client.Exchange) -> None:
+        """Remember one check's outcome on one response (a failure outweighs passes)."""
+        with self.lock:
+            key = (label, check)
+            known = self.outcomes.get(key)
+            if failure is None:
+                if known is None:
+                    self.outcomes[key] = {"failed": False}
+                return
+            if known is None or not known["failed"]:
+                self.outcomes[key] = {
+                    "failed": True,
+                    "title": failure.title,
+                    "message": failure.message,
+                    "exchange": exchange.as_dict(),
+                }
+
+    def example(self, label: str, exchange: client.Exchange) -> None:
+        """Keep the first successful exchange of each operation, to document it."""
+        if 200 <= exchange.status < 300:
+            with self.lock:
+                self.examples.setdefault(label, exchange.as_dict())
+
+    def observations(self, capability: str | None, level_of: Any) -> list[dict[str, Any]]:
+        found = []
+        for (label, check), outcome in sorted(self.outcomes.items()):
+            operation_capability = CAPABILITY_BY_LABEL.get(label)
+            capability_name = checks.capability_of(check, operation_capability) or capability
+            found.append(
+                Observation(
+                    test_id=f"{self.test_id}:{label}:{check}",
+                    kind=self.kind,
+                    name=self.name,
+                    check=check,
+                    capability=capability_name,
+                    level=level_of(capability_name),
+                    operation=label,
+                    outcome="failed" if outcome["failed"] else "passed",
+                    title=outcome.get("title", ""),
+                    message=outcome.get("message", ""),
+                    exchange=outcome.get("exchange"),
+                ).to_dict()
+            )
+        return found
+
+
+RECORDER = ItemRecorder()
+
+
+# -- the run's context ---------------------------------------------------------------------
+
+
+class Pool:
+    """One machine per operation for generated requests, and one spare group per operation."""
+
+    def __init__(self, api: Api, ledger: safety.Ledger, names: safety.Names) -> None:
+        self.api, self.ledger, self.names = api, ledger, names
+        self.machines: dict[str, str] = {}
+        self.groups: dict[str, str] = {}
+        self.lock = threading.Lock()
+
+    def machine_for(self, label: str) -> str:
+        with self.lock:
+            if label not in self.machines:
+                reply = self.api.call("createVirtualMachine", body={"name": self.names.fresh("m")})
+                if reply.status != 202 or not isinstance(reply.json, dict):
+                    raise RuntimeError(f"could not create a machine to test {label}: {reply.status}")
+                self.ledger.add("virtual_machine", reply.json["id"], name=reply.json.get("name"))
+                self.machines[label] = str(reply.json["id"])
+            return self.machines[label]
+
+    def group_for(self, label: str) -> str:
+        with self.lock:
+            if label not in self.groups:
+                name = self.names.fresh("g")
+                reply = self.api.call("createGroup", body={"name": name})
+                if reply.status != 201 or not isinstance(reply.json, dict):
+                    raise RuntimeError(f"could not create a group to test {label}: {reply.status}")
+                self.ledger.add("group", reply.json["id"], name=name)
+                self.ledger.groups.add(name)
+                self.groups[label] = str(reply.json["id"])
+            return self.groups[label]
+
+
+def _probe(target: Target, credentials: client.Credentials, session: requests.Session) -> dict:
+    """Names and ids of the target's account and group, and its definitions."""
+    found: dict[str, Any] = {"account_name": target.account, "group_name": target.group}
+    base = target.url
+    headers = credentials.headers()
+    account = session.get(f"{base}/accounts/{target.account}", headers=headers, timeout=30)
+    if account.status_code == 200 and isinstance(client.json_or_none(account), dict):
+        found["account_name"] = account.json().get("name", target.account)
+    group = session.get(
+        f"{base}/accounts/{target.account}/groups/{target.group}",
+        headers=credentials.headers(),
+        timeout=30,
+    )
+    body = client.json_or_none(group)
+    found["group_id"] = body.get("id") if group.status_code == 200 and isinstance(body, dict) else None
+    if isinstance(body, dict) and body.get("name"):
+        found["group_name"] = body["name"]
+    definitions = session.get(f"{base}/definitions", timeout=30)
+    table = client.json_or_none(definitions)
+    if definitions.status_code == 200 and isinstance(table, list):
+        found["definitions"] = {
+            entry["id"]: entry["data"] for entry in table if isinstance(entry, dict) and "id" in entry
+        }
+    else:
+        found["definitions"] = spec.definitions_table(API)
+    return found
+
+
+def register_definition_formats(definitions: dict[str, Any]) -> None:
+    """Generate `bigv-*` formatted strings from the target's own definitions."""
+    for format_name, section in API["x-definition-formats"].items():
+        values = definitions.get(section) or spec.definitions_table(API)[section]
+        if format_name == "bigv-sendkeys":
+            keys = [key for key in values if "-" not in key]
+            strategy = st.lists(st.sampled_from(keys), min_size=1, max_size=3).map("-".join)
+        else:
+            strategy = st.sampled_from(list(values))
+        schemathesis.openapi.format(format_name, strategy)
+
+
+def target_from_environment() -> Target:
+    text = os.environ.get(TARGET_VARIABLE)
+    if not text:
+        raise pytest.UsageError(
+            f"{TARGET_VARIABLE} is not set: run the suite with `bigv-conformance run`"
+        )
+    return Target.from_json(text)
+
+
+class RunState:
+    """The process-wide state of a run: context, api, ledger, pool."""
+
+    def __init__(self, schema: Any) -> None:
+        target = target_from_environment()
+        credentials = client.Credentials(target)
+        session = client.new_session()
+        facts = _probe(target, credentials, session)
+        self.run = context.RunContext(
+            target=target,
+            credentials=credentials,
+            session=session,
+            account_name=facts["account_name"],
+            group_name=facts["group_name"],
+            group_id=facts["group_id"],
+            definitions=facts["definitions"],
+        )
+        context.set_current(self.run)
+        register_definition_formats(self.run.definitions)
+        report_dir = Path(target.report_dir)
+        report_dir.mkdir(parents=True, exist_ok=True)
+        self.prefix = os.environ.get(PREFIX_VARIABLE) or new_prefix()
+        self.ledger = safety.Ledger(report_dir / "ledger.jsonl")
+        self.names = safety.Names(self.prefix)
+        self.api = Api(self.run, schema, recorder=_record_scenario_call)
+        self.pool = Pool(Api(self.run, schema), self.ledger, self.names)
+
+    def cleanup(self) -> None:
+        """Purge every machine and delete every group the run created."""
+        machines = Machines(Api(self.run, self.api.schema), self.prefix)
+        for identifier in sorted(self.ledger.machines, key=str):
+            if identifier.isdigit():
+                machines.created.append((self.run.target.account, self.run.target.group, identifier))
+        machines.purge_all()
+        for identifier in self.ledger.groups:
+            if identifier.isdigit():
+                self.run.session.delete(
+                    f"{self.run.url}/accounts/{self.run.target.account}/groups/{identifier}",
+                    headers=self.run.credentials.headers(),
+                    timeout=30,
+                )
+
+
+_STATE: list[RunState] = []
+
+
+def state() -> RunState:
+    if not _STATE:
+        from conformance.suite_schema import load_schema
+
+        _STATE.append(RunState(load_schema()))
+    return _STATE[0]
+
+
+def _record_scenario_call(operation_id: str, label: str, exchange: client.Exchange, judgement) -> None:
+    for outcome in judgement.outcomes:
+        RECORDER.check(label, outcome.check, outcome.failure, exchange)
+    RECORDER.example(label, exchange)
+
+
+# -- schemathesis hooks: safety and observation of generated requests ------------------------
+
+
+@schemathesis.hook
+def before_call(context_: Any, case: Any, kwargs: dict[str, Any]) -> None:
+    current = state()
+    operation_id = case.operation.definition.raw.get("operationId")
+    safety.pin(
+        case,
+        operation_id,
+        account=current.run.target.account,
+        group=current.run.target.group,
+        group_id=current.run.group_id,
+        ledger=current.ledger,
+        names=current.names,
+        machine_for=current.pool.machine_for,
+        group_for=current.pool.group_for,
+    )
+
+
+@schemathesis.hook
+def after_call(context_: Any, case: Any, response: Any) -> None:
+    current = state()
+    operation_id = case.operation.definition.raw.get("operationId")
+    body = client.json_or_none(response)
+    if operation_id in safety.CREATES_MACHINE and response.status_code == 202:
+        machine = body.get("virtual_machine") if operation_id == "createVirtualMachineSpec" and isinstance(body, dict) else body
+        if isinstance(machine, dict) and "id" in machine:
+            current.ledger.add("virtual_machine", machine["id"], name=machine.get("name"))
+            current.ledger.machines.add(str(machine.get("name")))
+    if operation_id == "createGroup" and response.status_code == 201 and isinstance(body, dict):
+        current.ledger.add("group", body.get("id"), name=body.get("name"))
+        current.ledger.groups.add(str(body.get("name")))
+    RECORDER.example(case.operation.label, client.record(response, current.run.credentials.secrets))
+
+
+@schemathesis.hook
+def after_validate(context_: Any, case: Any, response: Any, results: list) -> None:
+    if RECORDER.kind == "scenario":
+        return
+    exchange = client.record(response, state().run.credentials.secrets)
+    for result in results:
+        RECORDER.check(case.operation.label, result.name, result.failure, exchange)
+
+
+# -- pytest hooks ------------------------------------------------------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "bigv_scenario(test_id, capability): a lifecycle scenario of the suite"
+    )
+
+
+@pytest.fixture(scope="session")
+def bigv() -> RunState:
+    """The run: its context, api, ledger and pool."""
+    return state()
+
+
+@pytest.fixture
+def machines(bigv: RunState):
+    """Machines a scenario creates; purged when it ends, pass or fail."""
+    made = Machines(bigv.api, bigv.prefix)
+    yield made
+    made.purge_all()
+
+
+def _kind(item: pytest.Item) -> tuple[str, str, str | None]:
+    marker = item.get_closest_marker("bigv_scenario")
+    if marker is not None:
+        test_id = marker.kwargs["test_id"]
+        if hasattr(item, "callspec"):
+            test_id += f"[{item.callspec.id}]"
+        return "scenario", test_id, marker.kwargs["capability"]
+    if "stateful" in item.nodeid.lower():
+        return "stateful", "stateful", None
+    return "property", "property", None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: Any):
+    kind, test_id, _ = _kind(item)
+    RECORDER.reset(f"{test_id}" if kind == "scenario" else f"{kind}:{item.name}", kind, item.name)
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" and not (report.failed or report.skipped):
+        return
+    if report.when == "setup" and report.passed:
+        return
+    kind, test_id, capability = _kind(item)
+    observations = RECORDER.observations(capability, capability_level)
+    if kind == "scenario":
+        observations.append(_scenario_observation(item, report, call, test_id, capability))
+    elif report.failed and not any(o["outcome"] == "failed" for o in observations):
+        observations.append(_error_observation(item, report, call, kind))
+    elif report.skipped:
+        observations.append(_error_observation(item, report, call, kind, outcome="skipped"))
+    payload = {"observations": observations, "examples": RECORDER.examples}
+    report.user_properties.append((USER_PROPERTY, json.dumps(payload)))
+
+
+def _failure_details(call: pytest.CallInfo) -> dict[str, Any]:
+    error = call.excinfo.value if call.excinfo else None
+    if error is None:
+        return {}
+    if hasattr(error, "title") and hasattr(error, "message"):
+        return {
+            "title": error.title,
+            "message": error.message,
+            "step": getattr(error, "step", None),
+            "exchange": getattr(error, "exchange", None),
+            "check": getattr(error, "check", "scenario"),
+        }
+    text = str(error).strip() or type(error).__name__
+    return {"title": text.splitlines()[0][:200], "message": text}
+
+
+def _scenario_observation(item, report, call, test_id: str, capability: str) -> dict[str, Any]:
+    details = _failure_details(call) if report.failed else {}
+    if report.skipped:
+        details = {"title": "skipped", "message": str(call.excinfo.value) if call.excinfo else ""}
+    return Observation(
+        test_id=test_id,
+        kind="scenario",
+        name=item.name,
+        check="scenario",
+        capability=capability,
+        level=capability_level(capability),
+        operation=None,
+        outcome="failed" if report.failed else "skipped" if report.skipped else "passed",
+        title=details.get("title") or (item.function.__doc__ or item.name).strip().splitlines()[0],
+        message=details.get("message", ""),
+        step=details.get("step"),
+        exchange=details.get("exchange"),
+        duration=report.duration,
+    ).to_dict()
+
+
+def _error_observation(item, report, call, kind: str, outcome: str = "failed") -> dict[str, Any]:
+    details = _failure_details(call)
+    label = getattr(item, "operation_label", None) or _label_of(item)
+    capability = CAPABILITY_BY_LABEL.get(label or "", "vm.list")
+    return Observation(
+        test_id=f"{kind}:{item.name}",
+        kind=kind,
+        name=item.name,
+        check="execution",
+        capability=capability,
+        level=capability_level(capability),
+        operation=label,
+        outcome=outcome,
+        title=details.get("title", "test could not run"),
+        message=details.get("message", ""),
+        duration=report.duration,
+    ).to_dict()
+
+
+def _label_of(item: pytest.Item) -> str | None:
+    for label in CAPABILITY_BY_LABEL:
+        if label in item.name:
+            return label
+    return None
+
+
+class Collector:
+    """Gathers the observations and examples of every test (in the controlling process)."""
+
+    def __init__(self) -> None:
+        self.observations: list[Observation] = []
+        self.examples: dict[str, dict[str, Any]] = {}
+        self.by_operation: dict[str, int] = defaultdict(int)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for name, value in report.user_properties:
+            if name != USER_PROPERTY:
+                continue
+            payload = json.loads(value)
+            self.observations += [Observation.from_dict(o) for o in payload["observations"]]
+            for label, exchange in payload["examples"].items():
+                self.examples.setdefault(label, exchange)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Nothing to do here: the runner reads the collector after pytest returns."""
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _STATE:
+        _STATE[0].cleanup()

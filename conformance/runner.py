@@ -1,0 +1,198 @@
+"""One run of the suite: reach the target, run the tests under pytest, write the reports.
+
+`run` returns the exit code of design.md section 3: 0 conformant, 1 not conformant, 2 a usage
+or configuration error or a target that cannot be reached.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import os
+import platform
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+import spec
+from bigv_conformance import __version__
+from conformance import plugin, report
+from conformance.embedded import EmulatorFailed, embedded_emulator
+from conformance.results import Summary, write_junit, write_summary
+from conformance.target import Target
+
+SUITE_DIR = Path(__file__).resolve().parent / "suite"
+
+EXIT_CONFORMANT, EXIT_NOT_CONFORMANT, EXIT_USAGE = 0, 1, 2
+
+
+class RunError(Exception):
+    """The run cannot give a verdict (exit 2); the message is one line."""
+
+
+class Unreachable(RunError):
+    """The target does not answer."""
+
+
+@dataclass
+class RunOutcome:
+    code: int
+    summary: Summary | None
+    report_dir: Path
+
+
+def check_reachable(target: Target) -> None:
+    """Fail early, in one line, when nothing answers at the target URL."""
+    try:
+        requests.get(f"{target.url}/definitions", timeout=15)
+    except requests.RequestException as error:
+        reason = type(error).__name__
+        raise Unreachable(f"target {target.url} cannot be reached ({reason})") from None
+
+
+@contextlib.contextmanager
+def live_target(target: Target) -> Iterator[Target]:
+    """The target at a URL: the embedded emulator for the length of the run, or the given URL."""
+    if target.embedded:
+        try:
+            with embedded_emulator(target) as started:
+                yield started
+        except EmulatorFailed as error:
+            raise Unreachable(str(error)) from None
+    else:
+        check_reachable(target)
+        yield target
+
+
+class Progressbar:
+    """A live progress view of the tests (pytest plugin, controlling process)."""
+
+    def __init__(self, console: Console) -> None:
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[failed]} failing"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self.task = self.progress.add_task("testing", total=None, failed=0)
+        self.failed = 0
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.progress.update(self.task, total=len(session.items))
+        self.progress.start()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.failed:
+            self.failed += 1
+        if report.when == "teardown" or (report.when == "setup" and not report.passed):
+            self.progress.update(self.task, advance=1, failed=self.failed)
+
+    def pytest_sessionfinish(self) -> None:
+        self.progress.stop()
+
+
+def pytest_arguments(target: Target) -> list[str]:
+    arguments = [
+        str(SUITE_DIR),
+        "-c",
+        str(SUITE_DIR / "pytest.ini"),
+        "--rootdir",
+        str(SUITE_DIR),
+        "-p",
+        "conformance.plugin",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--no-header",
+        "--tb=no",
+        "-p",
+        "no:terminal" if target.workers == 1 else "terminal",
+    ]
+    if target.seed is not None:
+        arguments += ["--hypothesis-seed", str(target.seed)]
+    if target.workers > 1:
+        arguments += ["-n", str(target.workers)]
+    if target.profile == "smoke":
+        arguments += ["-m", "not slow"]
+    return arguments
+
+
+def versions() -> dict[str, str]:
+    return {
+        "suite": __version__,
+        "spec": spec.spec_hash(),
+        "schemathesis": schemathesis.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def run(target: Target, console: Console) -> RunOutcome:
+    """Run the whole suite against the target and write the reports."""
+    report_dir = Path(target.report_dir)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    (report_dir / "ledger.jsonl").unlink(missing_ok=True)
+    started_at = datetime.datetime.now(datetime.UTC)
+    started = time.monotonic()
+    collector = plugin.Collector()
+    with live_target(target) as live:
+        environment = {
+            plugin.TARGET_VARIABLE: live.to_json(),
+            plugin.PREFIX_VARIABLE: plugin.new_prefix(),
+        }
+        with _environment(environment):
+            code = pytest.main(pytest_arguments(live), plugins=[collector, Progressbar(console)])
+    if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
+        return RunOutcome(EXIT_USAGE, None, report_dir)
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED or not collector.observations:
+        raise RunError("the suite collected no tests for this profile")
+    summary = Summary(
+        target=_describe(target, live),
+        versions=versions(),
+        seed=target.seed,
+        profile=target.profile,
+        started=started_at.isoformat(timespec="seconds"),
+        duration=time.monotonic() - started,
+        observations=collector.observations,
+    )
+    write_summary(summary, report_dir / "summary.json")
+    write_junit(summary, report_dir / "junit.xml")
+    report.write_html(summary, collector.examples, report_dir / "report.html")
+    return RunOutcome(
+        EXIT_CONFORMANT if summary.conformant else EXIT_NOT_CONFORMANT, summary, report_dir
+    )
+
+
+def _describe(target: Target, live: Target) -> dict[str, Any]:
+    return {
+        "url": target.url or "embedded emulator",
+        "account": target.account,
+        "group": target.group,
+        "user": target.user,
+        "embedded": target.embedded,
+        "url_used": live.url,
+    }
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -1,0 +1,1 @@
+"""The suite runs with the conformance plugin (loaded by the runner with -p)."""

@@ -1,0 +1,89 @@
+"""Soft delete, include_deleted, undelete, purge, and names taken until the purge."""
+
+from conformance.scenario import expect_status, scenario
+from conformance.verdict import expect, step
+from spec import lifecycle
+
+
+def _listed(bigv, machine_id, **query):
+    reply = bigv.api.call("listVirtualMachines", query=query or None)
+    expect_status(reply, 200, "the list of the group")
+    return next((item for item in reply.json if item.get("id") == machine_id), None), reply
+
+
+@scenario("4e2a9b73-delete-undelete", "vm.delete")
+def test_delete_hides_and_undelete_restores(bigv, machines):
+    """
+    1. Create a machine.
+    2. DELETE it: 204.
+    3. It is gone from the list and reads 404 by id.
+    4. With include_deleted=true it is listed and read, deleted and off.
+    5. PUT deleted=false: it is back in the list, not deleted.
+    """
+    with step("1. create"):
+        machine = machines.create()
+    with step("2. delete"):
+        reply = bigv.api.call("deleteVirtualMachine", path={"virtual_machine": machine["id"]})
+        expect_status(reply, 204, "soft delete answers 204")
+    with step("3. hidden"):
+        found, listing = _listed(bigv, machine["id"])
+        expect(found is None, "Deleted machine still listed", f"Machine {machine['id']} is "
+               "in the list without include_deleted.", exchange=listing.exchange.as_dict())
+        if lifecycle.hidden("getVirtualMachine", True, {}):
+            expect_status(machines.get(machine["id"]), 404, "a deleted machine is hidden")
+    with step("4. include_deleted"):
+        found, listing = _listed(bigv, machine["id"], include_deleted=True)
+        wanted = lifecycle.apply("deleteVirtualMachine", machine, {}).changes
+        expect(
+            found is not None and all(found.get(k) == v for k, v in wanted.items()),
+            "Deleted machine not listed as deleted with include_deleted=true",
+            f"Machine {machine['id']}: wanted {wanted}, found {found}.",
+            exchange=listing.exchange.as_dict(),
+        )
+        machines.read(machine["id"], include_deleted=True)
+    with step("5. undelete"):
+        reply = bigv.api.call(
+            "updateVirtualMachine", path={"virtual_machine": machine["id"]}, body={"deleted": False}
+        )
+        expect_status(reply, 200, "PUT deleted=false undeletes")
+        found, listing = _listed(bigv, machine["id"])
+        expect(
+            found is not None and found.get("deleted") is False,
+            "Undelete did not restore the machine",
+            f"Machine {machine['id']} after undelete: {found}.",
+            exchange=listing.exchange.as_dict(),
+        )
+
+
+@scenario("b8d61f2e-purge-frees-name", "vm.delete")
+def test_name_taken_until_purge(bigv, machines):
+    """
+    1. Create a machine and DELETE it (soft).
+    2. Creating another machine of the same name is refused with 400.
+    3. DELETE with purge=true: 204; then it reads 404 even with include_deleted.
+    4. The name is free: a new machine of that name is created (202).
+    """
+    with step("1. create and delete"):
+        machine = machines.create()
+        reply = bigv.api.call("deleteVirtualMachine", path={"virtual_machine": machine["id"]})
+        expect_status(reply, 204, "soft delete answers 204")
+    with step("2. name still taken"):
+        reply = bigv.api.call("createVirtualMachine", body={"name": machine["name"]})
+        if reply.status == 202:
+            machines.track(reply.json)
+        expect_status(reply, 400, "a deleted machine keeps its name until it is purged")
+    with step("3. purge"):
+        reply = bigv.api.call(
+            "deleteVirtualMachine",
+            path={"virtual_machine": machine["id"]},
+            query={"purge": True},
+        )
+        expect_status(reply, 204, "purge answers 204")
+        expect_status(
+            machines.get(machine["id"], include_deleted=True), 404, "a purged machine is gone"
+        )
+    with step("4. name free again"):
+        reply = bigv.api.call("createVirtualMachine", body={"name": machine["name"]})
+        if reply.status == 202:
+            machines.track(reply.json)
+        expect_status(reply, 202, "a purged machine's name can be used again")

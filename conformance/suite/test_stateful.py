@@ -1,0 +1,33 @@
+"""Stateful runs over the spec's links: create, then read, update, reimage, signal and
+delete the machine created, with the ids the target answered."""
+
+import pytest
+from hypothesis import settings
+
+from conformance.suite_schema import load_schema, target
+
+schema = load_schema()
+run_target = target()
+
+
+class Workflow(schema.as_state_machine()):
+    """Chains operations through the links of spec/bigv.openapi.yaml."""
+
+    bigv_run = None
+
+    def get_call_kwargs(self, case):
+        return {
+            "base_url": self.bigv_run.url,
+            "session": self.bigv_run.session,
+            "headers": self.bigv_run.credentials.headers(),
+        }
+
+
+@pytest.mark.skipif(
+    run_target.profile == "read-only", reason="the read-only profile sends only GET requests"
+)
+def test_stateful_links(bigv):
+    """Sequences of linked calls keep every response conformant."""
+    Workflow.bigv_run = bigv.run
+    budget = 2 if run_target.profile == "smoke" else max(3, run_target.max_examples // 2)
+    Workflow.run(settings=settings(max_examples=budget, stateful_step_count=6, deadline=None))

@@ -1,0 +1,212 @@
+"""The target of a run, read in one place: flags over BIGV_* environment over a target file.
+
+`load_target` is the only code that reads configuration; everything else receives the frozen
+`Target` it returns. A bad value raises `ConfigError` with one line that names the setting
+and where it came from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EMULATOR_TARGET_FILE = REPO_ROOT / "fixtures" / "targets" / "emulator.toml"
+
+PROFILES = ("full", "read-only", "smoke")
+
+# setting -> environment variable
+ENVIRONMENT = {
+    "url": "BIGV_TARGET",
+    "target_file": "BIGV_TARGET_FILE",
+    "account": "BIGV_ACCOUNT",
+    "group": "BIGV_GROUP",
+    "user": "BIGV_USER",
+    "password": "BIGV_PASSWORD",
+    "otp": "BIGV_OTP",
+    "otp_command": "BIGV_OTP_COMMAND",
+    "token": "BIGV_TOKEN",
+    "profile": "BIGV_PROFILE",
+    "max_examples": "BIGV_MAX_EXAMPLES",
+    "seed": "BIGV_SEED",
+    "workers": "BIGV_WORKERS",
+    "report_dir": "BIGV_REPORT_DIR",
+    "expectations": "BIGV_EXPECTATIONS",
+}
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Everything a run needs to know about the endpoint under test and how to test it."""
+
+    url: str | None  # None: the embedded emulator, started for the run
+    account: str
+    group: str
+    cluster_domain: str
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    otp: str | None = field(default=None, repr=False)
+    otp_command: str | None = None
+    token: str | None = field(default=None, repr=False)
+    requires_otp: bool = False
+    foreign_account: str | None = None  # an account the user must not be able to see
+    auth_url: str | None = None  # the auth service for session tokens; "{url}" = the target
+    profile: str = "full"
+    max_examples: int = 10
+    seed: int | None = None
+    workers: int = 1
+    report_dir: Path = Path("reports")
+    expectations: Path | None = None
+    wait_timeout: float = 30.0
+    poll_interval: float = 0.5
+    emulator_args: tuple[str, ...] = ()
+
+    @property
+    def embedded(self) -> bool:
+        """True when the run starts its own reference emulator."""
+        return self.url is None
+
+    def with_url(self, url: str) -> Target:
+        """The same target at a concrete URL (once the embedded emulator is up)."""
+        return dataclasses.replace(self, url=url.rstrip("/"))
+
+    def secrets(self) -> list[str]:
+        """Values that must never appear in any output."""
+        return [value for value in (self.password, self.otp, self.token) if value]
+
+    def to_json(self) -> str:
+        """Serialise for the pytest workers (passed through the environment, never a file)."""
+        data = dataclasses.asdict(self)
+        data["report_dir"] = str(self.report_dir)
+        data["expectations"] = str(self.expectations) if self.expectations else None
+        data["emulator_args"] = list(self.emulator_args)
+        return json.dumps(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> Target:
+        data = json.loads(text)
+        data["report_dir"] = Path(data["report_dir"])
+        data["expectations"] = Path(data["expectations"]) if data["expectations"] else None
+        data["emulator_args"] = tuple(data["emulator_args"])
+        return cls(**data)
+
+
+def _read_target_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"target file not found: {path}") from None
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"target file {path} cannot be read: {error}") from None
+    flat = {key: value for key, value in data.items() if not isinstance(value, dict)}
+    wait = data.get("wait", {})
+    if "timeout" in wait:
+        flat["wait_timeout"] = wait["timeout"]
+    if "poll_interval" in wait:
+        flat["poll_interval"] = wait["poll_interval"]
+    if "args" in data.get("emulator", {}):
+        flat["emulator_args"] = data["emulator"]["args"]
+    known = {f.name for f in dataclasses.fields(Target)}
+    unknown = sorted(set(flat) - known)
+    if unknown:
+        raise ConfigError(f"target file {path}: unknown setting {unknown[0]!r}")
+    return {key: (value, f"target file {path}") for key, value in flat.items()}
+
+
+def _convert(name: str, value: Any, origin: str) -> Any:
+    """One setting converted to its type, or a ConfigError naming it and its origin."""
+    try:
+        if name in ("max_examples", "workers", "seed"):
+            number = int(value)
+            if number < (0 if name == "seed" else 1):
+                raise ValueError("too small")
+            return number
+        if name in ("wait_timeout", "poll_interval"):
+            number = float(value)
+            if number <= 0:
+                raise ValueError("must be positive")
+            return number
+        if name == "requires_otp":
+            if isinstance(value, bool):
+                return value
+            return {"true": True, "1": True, "false": False, "0": False}[str(value).lower()]
+        if name in ("report_dir", "expectations"):
+            return Path(value)
+        if name == "emulator_args":
+            return tuple(str(item) for item in value)
+    except (ValueError, KeyError, TypeError):
+        raise ConfigError(f"{name.replace('_', '-')} from {origin}: bad value {value!r}") from None
+    return value
+
+
+def _check(settings: dict[str, Any]) -> None:
+    url = settings.get("url")
+    if url is not None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"target URL must be http:// or https:// with a host: {url!r}")
+    if settings["profile"] not in PROFILES:
+        raise ConfigError(
+            f"profile must be one of {', '.join(PROFILES)}: {settings['profile']!r}"
+        )
+    if not settings.get("account"):
+        raise ConfigError("no account: give --account (or BIGV_ACCOUNT, or a target file)")
+    has_basic = settings.get("user") and settings.get("password")
+    if settings.get("user") and not settings.get("password"):
+        raise ConfigError("--user given without --password (or BIGV_PASSWORD)")
+    if not has_basic and not settings.get("token"):
+        raise ConfigError("no credentials: give --user and --password, or --token")
+    if settings.get("otp") and settings.get("otp_command"):
+        raise ConfigError("give --otp or --otp-command, not both")
+    expectations = settings.get("expectations")
+    if expectations is not None and not Path(expectations).is_file():
+        raise ConfigError(f"expectations file not found: {expectations}")
+
+
+def load_target(flags: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Target:
+    """Resolve the target: flags (None = not given) over environment over target file."""
+    environ = os.environ if environ is None else environ
+    layers: dict[str, tuple[Any, str]] = {}
+
+    def given(name: str) -> tuple[Any, str] | None:
+        if flags.get(name) is not None:
+            return flags[name], f"--{name.replace('_', '-')}"
+        variable = ENVIRONMENT.get(name)
+        if variable and environ.get(variable, "") != "":
+            return environ[variable], variable
+        return None
+
+    url = given("url")
+    target_file = given("target_file")
+    if target_file is not None:
+        layers.update(_read_target_file(Path(target_file[0])))
+    elif url is None:
+        layers.update(_read_target_file(EMULATOR_TARGET_FILE))
+    for name in {f.name for f in dataclasses.fields(Target)} | set(ENVIRONMENT):
+        found = given(name)
+        if found is not None:
+            layers[name] = found
+    layers.pop("target_file", None)
+    settings = {name: _convert(name, value, origin) for name, (value, origin) in layers.items()}
+    settings.setdefault("url", None)
+    settings.setdefault("group", "default")
+    settings.setdefault("profile", "full")
+    if settings["url"] is not None:
+        settings["url"] = str(settings["url"]).rstrip("/")
+        settings.setdefault("cluster_domain", urlsplit(settings["url"]).hostname)
+    elif "cluster_domain" not in settings:
+        raise ConfigError("the emulator target file names no cluster_domain")
+    _check(settings)
+    return Target(**settings)
