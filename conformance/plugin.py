@@ -116,17 +116,28 @@ RECORDER = ItemRecorder()
 
 
 class Pool:
-    """One machine per operation for generated requests, and one spare group per operation."""
+    """Objects that generated requests address: a machine per operation, and its disc and
+    network interface; a spare group for deleteGroup. Created on first use; only read (never
+    created) under the read-only profile."""
 
     def __init__(self, api: Api, ledger: safety.Ledger, names: safety.Names) -> None:
         self.api, self.ledger, self.names = api, ledger, names
+        self.read_only = api.run.target.profile == "read-only"
         self.machines: dict[str, str] = {}
         self.groups: dict[str, str] = {}
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
+
+    def _existing_machine(self) -> str:
+        reply = self.api.call("listVirtualMachines")
+        machines = reply.json if reply.status == 200 and isinstance(reply.json, list) else []
+        return str(machines[0]["id"]) if machines else f"{self.names.prefix}-none"
 
     def machine_for(self, label: str) -> str:
         with self.lock:
             if label not in self.machines:
+                if self.read_only:
+                    self.machines[label] = self._existing_machine()
+                    return self.machines[label]
                 reply = self.api.call("createVirtualMachine", body={"name": self.names.fresh("m")})
                 if reply.status != 202 or not isinstance(reply.json, dict):
                     raise RuntimeError(f"could not create a machine to test {label}: {reply.status}")
@@ -142,9 +153,34 @@ class Pool:
                 if reply.status != 201 or not isinstance(reply.json, dict):
                     raise RuntimeError(f"could not create a group to test {label}: {reply.status}")
                 self.ledger.add("group", reply.json["id"], name=name)
-                self.ledger.groups.add(name)
                 self.groups[label] = str(reply.json["id"])
             return self.groups[label]
+
+    def _first(self, operation_id: str, machine: str, fallback: str) -> str:
+        reply = self.api.call(operation_id, path={"virtual_machine": machine})
+        items = reply.json if reply.status == 200 and isinstance(reply.json, list) else []
+        return str(items[0]["id"]) if items and "id" in items[0] else fallback
+
+    def objects_for(self, operation_id: str, path: str) -> dict[str, Any]:
+        """Fixed path parameters of one operation for the property runs."""
+        fixed: dict[str, Any] = {}
+        if "{virtual_machine}" in path:
+            fixed["virtual_machine"] = self.machine_for(operation_id)
+        if "{disc}" in path:
+            if not self.read_only:
+                self.api.call(
+                    "createDisc",
+                    path={"virtual_machine": fixed["virtual_machine"]},
+                    body={"label": self.names.fresh("d"), "size": 20480},
+                )
+            fixed["disc"] = self._first("listDiscs", fixed["virtual_machine"], "1")
+        if "{network_interface}" in path:
+            fixed["network_interface"] = int(
+                self._first("listNetworkInterfaces", fixed["virtual_machine"], "1")
+            )
+        if operation_id == "deleteGroup" and not self.read_only:
+            fixed["group"] = self.group_for(operation_id)
+        return fixed
 
 
 def _probe(target: Target, credentials: client.Credentials, session: requests.Session) -> dict:
@@ -244,9 +280,9 @@ _STATE: list[RunState] = []
 
 def state() -> RunState:
     if not _STATE:
-        from conformance.suite_schema import load_schema
+        from conformance.suite_schema import base_schema
 
-        _STATE.append(RunState(load_schema()))
+        _STATE.append(RunState(base_schema()))
     return _STATE[0]
 
 
@@ -259,13 +295,11 @@ def _record_scenario_call(operation_id: str, label: str, exchange: client.Exchan
 # -- schemathesis hooks: safety and observation of generated requests ------------------------
 
 
-@schemathesis.hook
-def before_call(context_: Any, case: Any, kwargs: dict[str, Any]) -> None:
+def _pin(case: Any) -> None:
     current = state()
-    operation_id = case.operation.definition.raw.get("operationId")
     safety.pin(
         case,
-        operation_id,
+        case.operation.definition.raw.get("operationId"),
         account=current.run.target.account,
         group=current.run.target.group,
         group_id=current.run.group_id,
@@ -277,6 +311,21 @@ def before_call(context_: Any, case: Any, kwargs: dict[str, Any]) -> None:
 
 
 @schemathesis.hook
+def map_case(context_: Any, case: Any) -> Any:
+    """Pin each generated case as it is made, so that its checks judge what is sent."""
+    if safety.pinning():
+        _pin(case)
+    return case
+
+
+@schemathesis.hook
+def before_call(context_: Any, case: Any, kwargs: dict[str, Any]) -> None:
+    """Pin again just before sending: link values (stateful runs) arrive after generation."""
+    if safety.pinning():
+        _pin(case)
+
+
+@schemathesis.hook
 def after_call(context_: Any, case: Any, response: Any) -> None:
     current = state()
     operation_id = case.operation.definition.raw.get("operationId")
@@ -285,10 +334,8 @@ def after_call(context_: Any, case: Any, response: Any) -> None:
         machine = body.get("virtual_machine") if operation_id == "createVirtualMachineSpec" and isinstance(body, dict) else body
         if isinstance(machine, dict) and "id" in machine:
             current.ledger.add("virtual_machine", machine["id"], name=machine.get("name"))
-            current.ledger.machines.add(str(machine.get("name")))
     if operation_id == "createGroup" and response.status_code == 201 and isinstance(body, dict):
         current.ledger.add("group", body.get("id"), name=body.get("name"))
-        current.ledger.groups.add(str(body.get("name")))
     RECORDER.example(case.operation.label, client.record(response, current.run.credentials.secrets))
 
 
@@ -433,6 +480,15 @@ class Collector:
         self.observations: list[Observation] = []
         self.examples: dict[str, dict[str, Any]] = {}
         self.by_operation: dict[str, int] = defaultdict(int)
+
+        self.errors: list[str] = []
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.errors.append(f"{report.nodeid}: {report.longreprtext.strip().splitlines()[-1]}")
+
+    def pytest_internalerror(self, excrepr: Any) -> None:
+        self.errors.append(str(excrepr).strip().splitlines()[-1])
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for name, value in report.user_properties:

@@ -113,11 +113,8 @@ def pytest_arguments(target: Target) -> list[str]:
         "conformance.plugin",
         "-p",
         "no:cacheprovider",
-        "-q",
-        "--no-header",
-        "--tb=no",
         "-p",
-        "no:terminal" if target.workers == 1 else "terminal",
+        "no:terminal",
     ]
     if target.seed is not None:
         arguments += ["--hypothesis-seed", str(target.seed)]
@@ -152,6 +149,8 @@ def run(target: Target, console: Console) -> RunOutcome:
         }
         with _environment(environment):
             code = pytest.main(pytest_arguments(live), plugins=[collector, Progressbar(console)])
+    if collector.errors:
+        raise RunError(f"the suite could not be loaded: {collector.errors[0]}")
     if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
         return RunOutcome(EXIT_USAGE, None, report_dir)
     if code == pytest.ExitCode.NO_TESTS_COLLECTED or not collector.observations:

@@ -10,11 +10,15 @@ remove the leftovers of a run that was killed.
 
 from __future__ import annotations
 
+import contextvars
+import copy
 import itertools
 import json
 import re
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +27,23 @@ import spec
 NAME_PATTERN = re.compile(spec.api()["components"]["schemas"]["Name"]["pattern"])
 NAME_MAX = spec.api()["components"]["schemas"]["Name"]["maxLength"]
 CREATES_MACHINE = {"createVirtualMachine", "createVirtualMachineSpec"}
+
+_PINNING = contextvars.ContextVar("pinning", default=True)
+
+
+@contextmanager
+def exact_requests() -> Iterator[None]:
+    """Send the enclosed (hand-written) requests exactly as written: no pinning."""
+    token = _PINNING.set(False)
+    try:
+        yield
+    finally:
+        _PINNING.reset(token)
+
+
+def pinning() -> bool:
+    """Whether generated requests are being pinned (outside `exact_requests`)."""
+    return _PINNING.get()
 
 
 class Ledger:
@@ -34,9 +55,14 @@ class Ledger:
         self.groups: set[str] = set()
         self._lock = threading.Lock()
 
-    def add(self, kind: str, identifier: Any, **details: Any) -> None:
+    def add(self, kind: str, identifier: Any, name: str | None = None, **details: Any) -> None:
+        """Remember an object the run created, by id and by name."""
         with self._lock:
-            (self.machines if kind == "virtual_machine" else self.groups).add(str(identifier))
+            known = self.machines if kind == "virtual_machine" else self.groups
+            known.add(str(identifier))
+            if name:
+                known.add(name)
+            details["name"] = name
             if self.path is not None:
                 entry = {"kind": kind, "id": identifier, "time": time.time(), **details}
                 with self.path.open("a", encoding="utf-8") as handle:
@@ -78,9 +104,13 @@ def pin(
     machine_for: Any,
     group_for: Any,
 ) -> None:
-    """Rewrite a generated case in place so that it touches only the run's own objects."""
-    parameters = case.path_parameters
-    if parameters is not None:
+    """Rewrite a generated case so that it touches only the run's own objects.
+
+    Containers are assigned anew (not edited in place), so that schemathesis revalidates the
+    case and judges it by what is really sent.
+    """
+    if case.path_parameters is not None:
+        parameters = dict(case.path_parameters)
         if "account" in parameters:
             parameters["account"] = account
         if "group" in parameters:
@@ -93,14 +123,19 @@ def pin(
             parameters["virtual_machine"]
         ):
             parameters["virtual_machine"] = machine_for(case.operation.label)
-    body = case.body
-    if not isinstance(body, dict):
+        if parameters != case.path_parameters:
+            case.path_parameters = parameters
+    if not isinstance(case.body, dict):
         return
+    body = copy.deepcopy(case.body)
+    attributes = body
     if operation_id == "createVirtualMachineSpec" and isinstance(body.get("virtual_machine"), dict):
-        body = body["virtual_machine"]
+        attributes = body["virtual_machine"]
     if operation_id in CREATES_MACHINE | {"createGroup", "updateVirtualMachine"}:
-        if is_valid_name(body.get("name")):
-            body["name"] = names.fresh("g" if operation_id == "createGroup" else "p")
-    if operation_id == "updateVirtualMachine" and isinstance(body.get("group_id"), int):
-        if group_id is not None and not ledger.owns_group(body["group_id"]):
-            body["group_id"] = group_id
+        if is_valid_name(attributes.get("name")):
+            attributes["name"] = names.fresh("g" if operation_id == "createGroup" else "p")
+    if operation_id == "updateVirtualMachine" and isinstance(attributes.get("group_id"), int):
+        if group_id is not None and not ledger.owns_group(attributes["group_id"]):
+            attributes["group_id"] = group_id
+    if body != case.body:
+        case.body = body

@@ -1,4 +1,10 @@
-"""The schemathesis schema of the run: the spec, with the run's profile and example budget."""
+"""The schemathesis schemas of the run: the spec, with the run's profile, budget and seed.
+
+`base_schema` has the target's account and group fixed (they are never generated); the
+property runs use `property_schema`, which also fixes, per operation, the machine, disc,
+network interface and (for deleteGroup) group that generated requests address: objects the
+run created for the purpose (`conformance.plugin.Pool`).
+"""
 
 from __future__ import annotations
 
@@ -30,26 +36,64 @@ def target() -> Target:
     return Target.from_json(os.environ[TARGET_VARIABLE])
 
 
-def config_for(run_target: Target) -> Any:
+def config_for(run_target: Target, operations: list[dict[str, Any]] | None = None) -> Any:
     """A schemathesis configuration for the profile, budget and seed of the run."""
     examples = 2 if run_target.profile == "smoke" else run_target.max_examples
     data: dict[str, Any] = {
-        "generation": {"max-examples": examples, "database": "none"},
-        "phases": {phase: {"enabled": phase in PHASES[run_target.profile]}
-                   for phase in ("examples", "coverage", "fuzzing", "stateful")},
+        "generation": {
+            "max-examples": examples,
+            "database": "none",
+            # The run's own credentials go with every request; generated ones would be
+            # replaced by them, making a negative case positive.
+            "with-security-parameters": False,
+            # The API ignores query parameters it does not know (ICH other.md).
+            "allow-extra-parameters": False,
+        },
+        "phases": {
+            phase: {"enabled": phase in PHASES[run_target.profile]}
+            for phase in ("examples", "coverage", "fuzzing")
+        }
+        | {
+            "stateful": {
+                "enabled": run_target.profile != "read-only",
+                # Stateful runs chain valid requests through links; invalid data is the
+                # property runs' business.
+                "generation": {"mode": "positive"},
+                "checks": {"negative_data_rejection": {"enabled": False}},
+            }
+        },
         "checks": {"positive_data_acceptance": {"expected-statuses": POSITIVE_STATUSES}},
+        "parameters": {"account": run_target.account, "group": run_target.group},
         "request-timeout": 30,
     }
+    if operations:
+        data["operations"] = operations
     if run_target.seed is not None:
         data["seed"] = run_target.seed
     return schemathesis.Config.from_dict(data)
 
 
+def _filtered(schema: Any, run_target: Target) -> Any:
+    return schema.include(method="GET") if run_target.profile == "read-only" else schema
+
+
 @cache
-def load_schema() -> Any:
-    """The API document as a schemathesis schema, filtered for the profile."""
+def base_schema() -> Any:
+    """The API document as a schemathesis schema, account and group fixed."""
     run_target = target()
-    schema = schemathesis.openapi.from_path(str(spec.API_PATH), config=config_for(run_target))
-    if run_target.profile == "read-only":
-        schema = schema.include(method="GET")
-    return schema
+    return _filtered(
+        schemathesis.openapi.from_path(str(spec.API_PATH), config=config_for(run_target)),
+        run_target,
+    )
+
+
+def property_schema(objects_for: Any) -> Any:
+    """The schema for the property runs: `objects_for(operation_id)` gives fixed parameters."""
+    run_target = target()
+    operations = []
+    for operation_id, (_, path, _) in spec.operations(spec.api()).items():
+        fixed = objects_for(operation_id, path)
+        if fixed:
+            operations.append({"include-operation-id": operation_id, "parameters": fixed})
+    config = config_for(run_target, operations)
+    return _filtered(schemathesis.openapi.from_path(str(spec.API_PATH), config=config), run_target)

@@ -1,13 +1,14 @@
 """Property-based runs of every operation of the spec: generated valid and invalid requests,
 judged by schemathesis' built-in checks and the suite's own registry (conformance.checks).
 
-Requests are pinned to the target's account and group and to machines the run created
-(conformance.safety) before they are sent.
+Account and group are the target's; machines, discs, interfaces and groups addressed are
+objects the run created for the purpose (conformance.plugin.Pool).
 """
 
-from conformance.suite_schema import load_schema
+from conformance.plugin import state
+from conformance.suite_schema import property_schema
 
-schema = load_schema()
+schema = property_schema(state().pool.objects_for)
 
 
 @schema.parametrize()

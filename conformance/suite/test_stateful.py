@@ -4,9 +4,9 @@ delete the machine created, with the ids the target answered."""
 import pytest
 from hypothesis import settings
 
-from conformance.suite_schema import load_schema, target
+from conformance.suite_schema import base_schema, target
 
-schema = load_schema()
+schema = base_schema()
 run_target = target()
 
 

@@ -1,0 +1,149 @@
+"""Errors: unknown objects give 404 everywhere; every documented constraint violated gives
+400 with a field-level error hash and changes nothing."""
+
+import pytest
+from schemathesis.core import NOT_SET
+
+import spec
+from conformance import violations
+from conformance.scenario import expect_status, sample_requests, scenario
+from conformance.verdict import expect, step
+
+API = spec.api()
+SCHEMAS = API["components"]["schemas"]
+
+
+@scenario("0e5b7d29-unknown-objects-404", "errors.not-found")
+def test_unknown_account_group_and_machine_are_404_everywhere(bigv, machines):
+    """
+    1. Create a machine (so only the unknown part of each path is wrong).
+    2. Every operation with an unknown account: 404.
+    3. Every operation with an unknown group: 404.
+    4. Every machine operation with an unknown machine: 404.
+    """
+    missing = f"{bigv.prefix}-missing"
+    with step("1. create"):
+        machine = machines.create()
+    for number, part in ((2, "account"), (3, "group"), (4, "virtual_machine")):
+        for operation_id, path, body in sample_requests(machine["id"]):
+            _, template, _ = spec.operations(API)[operation_id]
+            if "{" + part + "}" not in template or operation_id in ("createGroup", "listAccounts"):
+                continue
+            with step(f"{number}. {operation_id} with an unknown {part}"):
+                reply = bigv.api.call(operation_id, path=path | {part: missing}, body=body)
+                expect_status(reply, 404, f"an unknown {part} is not found")
+
+
+def _error_names_field(reply, field):
+    body = reply.json if isinstance(reply.json, dict) else {}
+    expect(
+        field in body,
+        f"400 does not name the attribute {field!r}",
+        f"The error hash must map the offending attribute to its messages; got {body}.",
+        exchange=reply.exchange.as_dict(),
+    )
+
+
+UPDATE_VIOLATIONS = [
+    v for v in violations.for_schema(API, SCHEMAS["VirtualMachineUpdate"]) if v.constraint != "required"
+]
+
+
+@pytest.mark.parametrize(
+    "violation", UPDATE_VIOLATIONS, ids=[f"{v.field}-{v.constraint.split()[0]}" for v in UPDATE_VIOLATIONS]
+)
+@scenario("9a4c6e13-update-constraint-400", "errors.validation")
+def test_update_breaking_a_constraint_is_400_and_changes_nothing(bigv, machines, violation):
+    """
+    1. Create a machine.
+    2. PUT one attribute with a value that breaks its documented constraint: 400 naming it.
+    3. The machine is unchanged.
+    """
+    with step("1. create"):
+        machine = machines.create()
+    with step(f"2. PUT {violation.field}={violation.value!r} ({violation.constraint})"):
+        reply = bigv.api.call(
+            "updateVirtualMachine",
+            path={"virtual_machine": machine["id"]},
+            body={violation.field: violation.value},
+        )
+        expect_status(reply, 400, f"{violation.field} must satisfy {violation.constraint}")
+        _error_names_field(reply, violation.field)
+    with step("3. unchanged"):
+        after = machines.read(machine["id"])
+        expect(after == machine, "A refused update changed the machine",
+               f"before {machine}\nafter  {after}")
+
+
+CREATE_VIOLATIONS = violations.for_schema(API, SCHEMAS["VirtualMachineCreate"])
+
+
+@pytest.mark.parametrize(
+    "violation", CREATE_VIOLATIONS, ids=[f"{v.field}-{v.constraint.split()[0]}" for v in CREATE_VIOLATIONS]
+)
+@scenario("5d8f2a47-create-constraint-400", "errors.validation")
+def test_create_breaking_a_constraint_is_400_and_creates_nothing(bigv, machines, violation):
+    """
+    1. Create a machine with one attribute breaking its documented constraint (or a required
+       one missing): 400 naming it.
+    2. No machine of that name exists.
+    """
+    name = machines.name()
+    body = {"name": name}
+    if violation.constraint == "required":
+        body.pop(violation.field)
+    else:
+        body[violation.field] = violation.value
+    with step(f"1. create with {violation.field} {violation.constraint}"):
+        reply = bigv.api.call("createVirtualMachine", body=body)
+        if reply.status == 202:
+            machines.track(reply.json)
+        expect_status(reply, 400, f"{violation.field} must satisfy {violation.constraint}")
+        _error_names_field(reply, violation.field)
+    with step("2. nothing created"):
+        listing = bigv.api.call("listVirtualMachines", query={"include_deleted": True})
+        names = [item.get("name") for item in listing.json]
+        expect(name not in names or violation.field == "name", "A refused create made a machine",
+               f"{name!r} is listed after a 400.")
+
+
+ACTION_VIOLATIONS = [
+    ("signalVirtualMachine", v) for v in violations.for_schema(API, SCHEMAS["Signal"])
+] + [("reimageVirtualMachine", v) for v in violations.for_schema(API, SCHEMAS["Reimage"])]
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "violation"),
+    ACTION_VIOLATIONS,
+    ids=[f"{o}-{v.field}-{v.constraint.split()[0]}" for o, v in ACTION_VIOLATIONS],
+)
+@scenario("7b1e9c50-action-constraint-400", "errors.validation")
+def test_signal_and_reimage_breaking_a_constraint_are_400(bigv, machines, operation_id, violation):
+    """
+    1. Create a machine in the state the action needs (on for a signal, off for a reimage).
+    2. Send the action with one attribute breaking its constraint: 400 naming it.
+    3. The machine is unchanged.
+    """
+    signal = operation_id == "signalVirtualMachine"
+    valid = (
+        {"signal": "sendkey", "data": "ctrl-alt-delete"}
+        if signal
+        else {"distribution": bigv.run.definitions["distributions"][0], "root_password": "Pw-12345"}
+    )
+    body = dict(valid)
+    if violation.constraint == "required":
+        body.pop(violation.field, None)
+    else:
+        body[violation.field] = violation.value
+    with step("1. create"):
+        machine = machines.create(power_on=signal)
+    with step(f"2. {operation_id} with {violation.field} {violation.constraint}"):
+        reply = bigv.api.call(
+            operation_id, path={"virtual_machine": machine["id"]}, body=body if body else NOT_SET
+        )
+        expect_status(reply, 400, f"{violation.field} must satisfy {violation.constraint}")
+        _error_names_field(reply, violation.field)
+    with step("3. unchanged"):
+        after = machines.read(machine["id"])
+        expect(after == machine, "A refused action changed the machine",
+               f"before {machine}\nafter  {after}")

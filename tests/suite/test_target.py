@@ -1,0 +1,87 @@
+"""The target configuration: flags over environment over target file, and one-line errors."""
+
+from pathlib import Path
+
+import pytest
+
+from conformance.target import EMULATOR_TARGET_FILE, ConfigError, Target, load_target
+
+NO_FLAGS: dict = {}
+REAL = {"url": "https://uk0.bigv.io", "account": "acme", "user": "u", "password": "p"}
+
+
+def test_no_target_means_the_embedded_emulator_with_its_target_file():
+    target = load_target(NO_FLAGS, environ={})
+    assert target.embedded
+    assert target.account == "conformance"
+    assert target.cluster_domain == "uk0.bigv.io"
+    assert target.user and target.password
+
+
+def test_flags_win_over_environment_and_environment_over_the_file():
+    environ = {"BIGV_ACCOUNT": "from-env", "BIGV_GROUP": "env-group"}
+    target = load_target({"account": "from-flag"}, environ=environ)
+    assert target.account == "from-flag"
+    assert target.group == "env-group"
+
+
+def test_a_real_target_takes_its_cluster_domain_from_the_url():
+    target = load_target(REAL, environ={})
+    assert not target.embedded
+    assert target.cluster_domain == "uk0.bigv.io"
+    assert target.url == "https://uk0.bigv.io"
+
+
+def test_environment_names_of_design_md_are_read():
+    environ = {"BIGV_TARGET": "http://127.0.0.1:9/", "BIGV_USER": "u", "BIGV_PASSWORD": "p",
+               "BIGV_ACCOUNT": "a", "BIGV_OTP": "c" * 44}
+    target = load_target(NO_FLAGS, environ=environ)
+    assert (target.url, target.user, target.password, target.otp) == (
+        "http://127.0.0.1:9", "u", "p", "c" * 44)
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        ({"url": "ftp://x", "account": "a", "user": "u", "password": "p"}, "http:// or https://"),
+        ({"url": "https://x", "user": "u", "password": "p"}, "no account"),
+        ({"url": "https://x", "account": "a"}, "no credentials"),
+        ({"url": "https://x", "account": "a", "user": "u"}, "without --password"),
+        (REAL | {"max_examples": "many"}, "max-examples from --max-examples"),
+        (REAL | {"workers": 0}, "workers"),
+        (REAL | {"otp": "x", "otp_command": "y"}, "not both"),
+        (REAL | {"expectations": "/nonexistent/file.toml"}, "expectations file not found"),
+        (REAL | {"target_file": "/nonexistent/target.toml"}, "target file not found"),
+    ],
+)
+def test_bad_settings_are_one_clear_line(flags, message):
+    with pytest.raises(ConfigError) as raised:
+        load_target(flags, environ={})
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+def test_a_target_file_with_an_unknown_key_is_refused(tmp_path: Path):
+    path = tmp_path / "t.toml"
+    path.write_text('account = "a"\nuser = "u"\npassword = "p"\nsurprise = 1\n')
+    with pytest.raises(ConfigError, match="unknown setting 'surprise'"):
+        load_target({"target_file": str(path), "url": "https://x"}, environ={})
+
+
+def test_a_broken_target_file_is_refused(tmp_path: Path):
+    path = tmp_path / "t.toml"
+    path.write_text("account = \n")
+    with pytest.raises(ConfigError, match="cannot be read"):
+        load_target({"target_file": str(path)}, environ={})
+
+
+def test_the_target_survives_the_trip_to_the_workers_and_hides_secrets_in_repr():
+    target = load_target(REAL | {"seed": 7}, environ={})
+    assert Target.from_json(target.to_json()) == target
+    assert "password=" not in repr(target)
+    assert "token=" not in repr(target)
+    assert target.secrets() == ["p"]
+
+
+def test_the_emulator_target_file_is_shipped():
+    assert EMULATOR_TARGET_FILE.is_file()
