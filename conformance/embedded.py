@@ -30,6 +30,8 @@ def _command(target: Target) -> list[str]:
         command.append("--require-otp")
     if target.token and target.token.startswith("apikey."):
         command += ["--api-key", target.token.removeprefix("apikey.")]
+    if target.emulator_seed_file:
+        command += ["--seed-file", str(target.emulator_seed_file)]
     return command + list(target.emulator_args)
 
 

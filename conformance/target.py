@@ -71,6 +71,7 @@ class Target:
     wait_timeout: float = 30.0
     poll_interval: float = 0.5
     emulator_args: tuple[str, ...] = ()
+    emulator_seed_file: Path | None = None
 
     @property
     def embedded(self) -> bool:
@@ -91,6 +92,7 @@ class Target:
         data["report_dir"] = str(self.report_dir)
         data["expectations"] = str(self.expectations) if self.expectations else None
         data["emulator_args"] = list(self.emulator_args)
+        data["emulator_seed_file"] = str(self.emulator_seed_file) if self.emulator_seed_file else None
         return json.dumps(data)
 
     @classmethod
@@ -99,6 +101,8 @@ class Target:
         data["report_dir"] = Path(data["report_dir"])
         data["expectations"] = Path(data["expectations"]) if data["expectations"] else None
         data["emulator_args"] = tuple(data["emulator_args"])
+        seed_file = data["emulator_seed_file"]
+        data["emulator_seed_file"] = Path(seed_file) if seed_file else None
         return cls(**data)
 
 
@@ -116,8 +120,11 @@ def _read_target_file(path: Path) -> dict[str, Any]:
         flat["wait_timeout"] = wait["timeout"]
     if "poll_interval" in wait:
         flat["poll_interval"] = wait["poll_interval"]
-    if "args" in data.get("emulator", {}):
-        flat["emulator_args"] = data["emulator"]["args"]
+    emulator = data.get("emulator", {})
+    if "args" in emulator:
+        flat["emulator_args"] = emulator["args"]
+    if "seed_file" in emulator:
+        flat["emulator_seed_file"] = str((path.parent / emulator["seed_file"]).resolve())
     known = {f.name for f in dataclasses.fields(Target)}
     unknown = sorted(set(flat) - known)
     if unknown:
@@ -142,7 +149,7 @@ def _convert(name: str, value: Any, origin: str) -> Any:
             if isinstance(value, bool):
                 return value
             return {"true": True, "1": True, "false": False, "0": False}[str(value).lower()]
-        if name in ("report_dir", "expectations"):
+        if name in ("report_dir", "expectations", "emulator_seed_file"):
             return Path(value)
         if name == "emulator_args":
             return tuple(str(item) for item in value)
