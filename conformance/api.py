@@ -73,9 +73,7 @@ class Api:
         started = time.monotonic()
         with safety.exact_requests():
             response = case.call(base_url=self.run.url, session=self.run.session, headers=sent)
-        exchange = client.record(
-            response, self.run.credentials.secrets, time.monotonic() - started
-        )
+        exchange = client.record(response, self.run.credentials.secrets, time.monotonic() - started)
         judgement = verdict.judge(case, response)
         if self.recorder:
             self.recorder(operation_id, operation.label, exchange, judgement)
@@ -101,4 +99,7 @@ def _query(query: dict[str, Any] | None) -> dict[str, Any] | None:
     """Query values as the official clients write them (booleans as true/false)."""
     if not query:
         return None
-    return {key: str(value).lower() if isinstance(value, bool) else value for key, value in query.items()}
+    return {
+        key: str(value).lower() if isinstance(value, bool) else value
+        for key, value in query.items()
+    }

@@ -58,9 +58,7 @@ def registered(capability: str) -> Callable:
 def capability_of(check_name: str, operation_capability: str | None) -> str | None:
     """The capability a failure or pass of `check_name` speaks about."""
     return (
-        CAPABILITIES.get(check_name)
-        or BUILTIN_CAPABILITIES.get(check_name)
-        or operation_capability
+        CAPABILITIES.get(check_name) or BUILTIN_CAPABILITIES.get(check_name) or operation_capability
     )
 
 

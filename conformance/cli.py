@@ -30,7 +30,12 @@ def print_summary(console: Console, summary: Summary, report_dir: Any) -> None:
     for name, row in data["capabilities"].items():
         failed = f"[red]{row['failed']}[/red]" if row["failed"] else "0"
         table.add_row(
-            name, row["level"], str(row["passed"]), failed, str(row["skipped"]), str(row["deviation"])
+            name,
+            row["level"],
+            str(row["passed"]),
+            failed,
+            str(row["skipped"]),
+            str(row["deviation"]),
         )
     console.print(table)
     for failure in data["failures"][:10]:
@@ -50,7 +55,9 @@ def print_summary(console: Console, summary: Summary, report_dir: Any) -> None:
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--target", "url", metavar="URL", help="Base URL of the API (default: the embedded emulator).")
+@click.option(
+    "--target", "url", metavar="URL", help="Base URL of the API (default: the embedded emulator)."
+)
 @click.option("--target-file", type=click.Path(dir_okay=False), help="A target file (TOML).")
 @click.option("--account", help="Account id or name (default: from the target).")
 @click.option("--group", help="Group id or name (default: default).")
@@ -59,11 +66,19 @@ def print_summary(console: Console, summary: Summary, report_dir: Any) -> None:
 @click.option("--otp", help="Value of X-Yubikey-Otp on every request.")
 @click.option("--otp-command", metavar="CMD", help="Command printing a fresh OTP for each request.")
 @click.option("--token", help="Bearer token (a session token or apikey.<key>).")
-@click.option("--profile", type=click.Choice(["full", "read-only", "smoke"]), help="What to run (default: full).")
-@click.option("--max-examples", type=click.IntRange(min=1), help="Generated examples per operation.")
+@click.option(
+    "--profile",
+    type=click.Choice(["full", "read-only", "smoke"]),
+    help="What to run (default: full).",
+)
+@click.option(
+    "--max-examples", type=click.IntRange(min=1), help="Generated examples per operation."
+)
 @click.option("--seed", type=click.IntRange(min=0), help="Seed for reproducible generation.")
 @click.option("--workers", type=click.IntRange(min=1), help="Parallel pytest workers.")
-@click.option("--report-dir", type=click.Path(file_okay=False), help="Where reports go (default: reports/).")
+@click.option(
+    "--report-dir", type=click.Path(file_okay=False), help="Where reports go (default: reports/)."
+)
 @click.option("--expectations", type=click.Path(dir_okay=False), help="Known deviations (TOML).")
 def main(**flags: Any) -> None:
     """Run the conformance suite against a BigV endpoint and write the reports.

@@ -13,7 +13,6 @@ import secrets
 import string
 import threading
 import time
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +60,20 @@ class ItemRecorder:
         self.test_id, self.kind, self.name = test_id, kind, name
         self.outcomes: dict[tuple[str, str], dict[str, Any]] = {}
         self.examples: dict[str, dict[str, Any]] = {}
+        self.traffic: dict[str, dict[str, Any]] = {}
         self.started = time.monotonic()
+
+    def exchange(self, label: str, exchange: client.Exchange) -> None:
+        """Count one response of an operation: its status and how long it took."""
+        with self.lock:
+            seen = self.traffic.setdefault(
+                label, {"statuses": {}, "count": 0, "seconds": 0.0, "max": 0.0}
+            )
+            status = str(exchange.status)
+            seen["statuses"][status] = seen["statuses"].get(status, 0) + 1
+            seen["count"] += 1
+            seen["seconds"] += exchange.elapsed
+            seen["max"] = max(seen["max"], exchange.elapsed)
 
     def check(self, label: str, check: str, failure: Any, exchange: client.Exchange) -> None:
         """Remember one check's outcome on one response (a failure outweighs passes)."""
@@ -140,7 +152,9 @@ class Pool:
                     return self.machines[label]
                 reply = self.api.call("createVirtualMachine", body={"name": self.names.fresh("m")})
                 if reply.status != 202 or not isinstance(reply.json, dict):
-                    raise RuntimeError(f"could not create a machine to test {label}: {reply.status}")
+                    raise RuntimeError(
+                        f"could not create a machine to test {label}: {reply.status}"
+                    )
                 self.ledger.add("virtual_machine", reply.json["id"], name=reply.json.get("name"))
                 self.machines[label] = str(reply.json["id"])
             return self.machines[label]
@@ -197,14 +211,18 @@ def _probe(target: Target, credentials: client.Credentials, session: requests.Se
         timeout=30,
     )
     body = client.json_or_none(group)
-    found["group_id"] = body.get("id") if group.status_code == 200 and isinstance(body, dict) else None
+    found["group_id"] = (
+        body.get("id") if group.status_code == 200 and isinstance(body, dict) else None
+    )
     if isinstance(body, dict) and body.get("name"):
         found["group_name"] = body["name"]
     definitions = session.get(f"{base}/definitions", timeout=30)
     table = client.json_or_none(definitions)
     if definitions.status_code == 200 and isinstance(table, list):
         found["definitions"] = {
-            entry["id"]: entry["data"] for entry in table if isinstance(entry, dict) and "id" in entry
+            entry["id"]: entry["data"]
+            for entry in table
+            if isinstance(entry, dict) and "id" in entry
         }
     else:
         found["definitions"] = spec.definitions_table(API)
@@ -255,16 +273,19 @@ class RunState:
         report_dir.mkdir(parents=True, exist_ok=True)
         self.prefix = os.environ.get(PREFIX_VARIABLE) or new_prefix()
         self.ledger = safety.Ledger(report_dir / "ledger.jsonl")
-        self.names = safety.Names(self.prefix)
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "").removeprefix("gw")
+        self.names = safety.Names(self.prefix, worker)
         self.api = Api(self.run, schema, recorder=_record_scenario_call)
         self.pool = Pool(Api(self.run, schema), self.ledger, self.names)
 
     def cleanup(self) -> None:
         """Purge every machine and delete every group the run created."""
-        machines = Machines(Api(self.run, self.api.schema), self.prefix)
+        machines = Machines(Api(self.run, self.api.schema), self.names)
         for identifier in sorted(self.ledger.machines, key=str):
             if identifier.isdigit():
-                machines.created.append((self.run.target.account, self.run.target.group, identifier))
+                machines.created.append(
+                    (self.run.target.account, self.run.target.group, identifier)
+                )
         machines.purge_all()
         for identifier in self.ledger.groups:
             if identifier.isdigit():
@@ -286,7 +307,10 @@ def state() -> RunState:
     return _STATE[0]
 
 
-def _record_scenario_call(operation_id: str, label: str, exchange: client.Exchange, judgement) -> None:
+def _record_scenario_call(
+    operation_id: str, label: str, exchange: client.Exchange, judgement
+) -> None:
+    RECORDER.exchange(label, exchange)
     for outcome in judgement.outcomes:
         RECORDER.check(label, outcome.check, outcome.failure, exchange)
     RECORDER.example(label, exchange)
@@ -331,12 +355,19 @@ def after_call(context_: Any, case: Any, response: Any) -> None:
     operation_id = case.operation.definition.raw.get("operationId")
     body = client.json_or_none(response)
     if operation_id in safety.CREATES_MACHINE and response.status_code == 202:
-        machine = body.get("virtual_machine") if operation_id == "createVirtualMachineSpec" and isinstance(body, dict) else body
+        machine = (
+            body.get("virtual_machine")
+            if operation_id == "createVirtualMachineSpec" and isinstance(body, dict)
+            else body
+        )
         if isinstance(machine, dict) and "id" in machine:
             current.ledger.add("virtual_machine", machine["id"], name=machine.get("name"))
     if operation_id == "createGroup" and response.status_code == 201 and isinstance(body, dict):
         current.ledger.add("group", body.get("id"), name=body.get("name"))
-    RECORDER.example(case.operation.label, client.record(response, current.run.credentials.secrets))
+    exchange = client.record(response, current.run.credentials.secrets)
+    RECORDER.example(case.operation.label, exchange)
+    if safety.pinning():
+        RECORDER.exchange(case.operation.label, exchange)
 
 
 @schemathesis.hook
@@ -366,7 +397,7 @@ def bigv() -> RunState:
 @pytest.fixture
 def machines(bigv: RunState):
     """Machines a scenario creates; purged when it ends, pass or fail."""
-    made = Machines(bigv.api, bigv.prefix)
+    made = Machines(bigv.api, bigv.names)
     yield made
     made.purge_all()
 
@@ -406,7 +437,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         observations.append(_error_observation(item, report, call, kind))
     elif report.skipped:
         observations.append(_error_observation(item, report, call, kind, outcome="skipped"))
-    payload = {"observations": observations, "examples": RECORDER.examples}
+    payload = {
+        "observations": observations,
+        "examples": RECORDER.examples,
+        "traffic": RECORDER.traffic,
+    }
     report.user_properties.append((USER_PROPERTY, json.dumps(payload)))
 
 
@@ -479,7 +514,7 @@ class Collector:
     def __init__(self) -> None:
         self.observations: list[Observation] = []
         self.examples: dict[str, dict[str, Any]] = {}
-        self.by_operation: dict[str, int] = defaultdict(int)
+        self.traffic: dict[str, dict[str, Any]] = {}
 
         self.errors: list[str] = []
 
@@ -498,6 +533,15 @@ class Collector:
             self.observations += [Observation.from_dict(o) for o in payload["observations"]]
             for label, exchange in payload["examples"].items():
                 self.examples.setdefault(label, exchange)
+            for label, seen in payload.get("traffic", {}).items():
+                total = self.traffic.setdefault(
+                    label, {"statuses": {}, "count": 0, "seconds": 0.0, "max": 0.0}
+                )
+                for status, count in seen["statuses"].items():
+                    total["statuses"][status] = total["statuses"].get(status, 0) + count
+                total["count"] += seen["count"]
+                total["seconds"] += seen["seconds"]
+                total["max"] = max(total["max"], seen["max"])
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Nothing to do here: the runner reads the collector after pytest returns."""

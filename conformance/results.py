@@ -64,6 +64,7 @@ class Summary:
     duration: float
     observations: list[Observation] = field(default_factory=list)
     stale_deviations: list[dict[str, str]] = field(default_factory=list)
+    traffic: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def conformant(self) -> bool:
@@ -113,6 +114,17 @@ class Summary:
                 for name, counts in self.counts("capability").items()
             },
             "checks": self.counts("check"),
+            "operations": {
+                label: {
+                    "requests": seen["count"],
+                    "statuses": dict(sorted(seen["statuses"].items())),
+                    "mean_seconds": round(seen["seconds"] / seen["count"], 4)
+                    if seen["count"]
+                    else 0,
+                    "max_seconds": round(seen["max"], 4),
+                }
+                for label, seen in sorted(self.traffic.items())
+            },
             "failures": [
                 {
                     "test_id": o.test_id,

@@ -163,6 +163,7 @@ def run(target: Target, console: Console) -> RunOutcome:
         started=started_at.isoformat(timespec="seconds"),
         duration=time.monotonic() - started,
         observations=collector.observations,
+        traffic=collector.traffic,
     )
     write_summary(summary, report_dir / "summary.json")
     write_junit(summary, report_dir / "junit.xml")

@@ -76,16 +76,17 @@ class Ledger:
 
 
 class Names:
-    """Fresh names with the run's prefix."""
+    """Fresh names with the run's prefix, unique across the run's processes."""
 
-    def __init__(self, prefix: str) -> None:
+    def __init__(self, prefix: str, process: str = "") -> None:
         self.prefix = prefix
+        self.process = process  # the xdist worker's number, or "" in a single process
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
 
     def fresh(self, kind: str = "p") -> str:
         with self._lock:
-            return f"{self.prefix}-{kind}{next(self._counter)}"
+            return f"{self.prefix}-{kind}{self.process}x{next(self._counter)}"
 
 
 def is_valid_name(value: Any) -> bool:
@@ -131,11 +132,11 @@ def pin(
     attributes = body
     if operation_id == "createVirtualMachineSpec" and isinstance(body.get("virtual_machine"), dict):
         attributes = body["virtual_machine"]
-    if operation_id in CREATES_MACHINE | {"createGroup", "updateVirtualMachine"}:
-        if is_valid_name(attributes.get("name")):
-            attributes["name"] = names.fresh("g" if operation_id == "createGroup" else "p")
-    if operation_id == "updateVirtualMachine" and isinstance(attributes.get("group_id"), int):
-        if group_id is not None and not ledger.owns_group(attributes["group_id"]):
-            attributes["group_id"] = group_id
+    renames = operation_id in CREATES_MACHINE | {"createGroup", "updateVirtualMachine"}
+    if renames and is_valid_name(attributes.get("name")):
+        attributes["name"] = names.fresh("g" if operation_id == "createGroup" else "p")
+    moves = operation_id == "updateVirtualMachine" and isinstance(attributes.get("group_id"), int)
+    if moves and group_id is not None and not ledger.owns_group(attributes["group_id"]):
+        attributes["group_id"] = group_id
     if body != case.body:
         case.body = body

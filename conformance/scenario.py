@@ -8,13 +8,13 @@ waited.
 
 from __future__ import annotations
 
-import itertools
 import time
 from typing import Any
 
 import pytest
 
 from conformance.api import Api, Reply
+from conformance.safety import Names
 from conformance.verdict import ConformanceFailure, expect
 from spec import lifecycle
 
@@ -38,16 +38,14 @@ def expect_status(reply: Reply, wanted: int | tuple[int, ...], why: str) -> None
 class Machines:
     """Virtual machines created by one scenario, purged when it ends."""
 
-    _counter = itertools.count(1)
-
-    def __init__(self, api: Api, prefix: str) -> None:
+    def __init__(self, api: Api, names: Names) -> None:
         self.api = api
-        self.prefix = prefix
+        self.names = names
         self.created: list[tuple[str, str, int]] = []  # (account, group, id)
 
     def name(self) -> str:
         """A fresh name carrying the run's prefix."""
-        return f"{self.prefix}-{next(self._counter)}"
+        return self.names.fresh("s")
 
     def track(self, machine: dict[str, Any], group: str | None = None) -> None:
         """Remember a machine this scenario made, so that it is purged at the end."""

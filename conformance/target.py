@@ -92,7 +92,9 @@ class Target:
         data["report_dir"] = str(self.report_dir)
         data["expectations"] = str(self.expectations) if self.expectations else None
         data["emulator_args"] = list(self.emulator_args)
-        data["emulator_seed_file"] = str(self.emulator_seed_file) if self.emulator_seed_file else None
+        data["emulator_seed_file"] = (
+            str(self.emulator_seed_file) if self.emulator_seed_file else None
+        )
         return json.dumps(data)
 
     @classmethod
@@ -165,9 +167,7 @@ def _check(settings: dict[str, Any]) -> None:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"target URL must be http:// or https:// with a host: {url!r}")
     if settings["profile"] not in PROFILES:
-        raise ConfigError(
-            f"profile must be one of {', '.join(PROFILES)}: {settings['profile']!r}"
-        )
+        raise ConfigError(f"profile must be one of {', '.join(PROFILES)}: {settings['profile']!r}")
     if not settings.get("account"):
         raise ConfigError("no account: give --account (or BIGV_ACCOUNT, or a target file)")
     has_basic = settings.get("user") and settings.get("password")

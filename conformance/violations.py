@@ -56,11 +56,15 @@ def for_property(document: dict[str, Any], field: str, schema: dict[str, Any]) -
     if "minimum" in schema:
         found.append(Violation(field, schema["minimum"] - 1, f"minimum {schema['minimum']}"))
     if "maxLength" in schema:
-        found.append(Violation(field, "a" * (schema["maxLength"] + 1), f"maxLength {schema['maxLength']}"))
+        found.append(
+            Violation(field, "a" * (schema["maxLength"] + 1), f"maxLength {schema['maxLength']}")
+        )
     if "pattern" in schema:
         found.append(Violation(field, "Not A Valid Value!", f"pattern {schema['pattern']}"))
     if "const" in schema:
-        other = (not schema["const"]) if isinstance(schema["const"], bool) else f"not-{schema['const']}"
+        other = (
+            (not schema["const"]) if isinstance(schema["const"], bool) else f"not-{schema['const']}"
+        )
         found.append(Violation(field, other, f"const {schema['const']!r}"))
     if "enum" in schema:
         found.append(Violation(field, "no-such-value", f"enum {schema['enum']}"))

@@ -1,1 +1,1 @@
-"""The conformance suite's tests, run by `bigv-conformance run` (not collected by the project's tests)."""
+"""The conformance suite's tests, run by `bigv-conformance run` (not by the project's tests)."""

@@ -20,7 +20,9 @@ def imported_packages(package: str) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize(("package", "forbidden"), [("conformance", "emulator"), ("emulator", "conformance")])
+@pytest.mark.parametrize(
+    ("package", "forbidden"), [("conformance", "emulator"), ("emulator", "conformance")]
+)
 def test_packages_do_not_import_each_other(package, forbidden):
     assert forbidden not in imported_packages(package)
 

@@ -40,10 +40,24 @@ def assert_one_line_error(result: subprocess.CompletedProcess, text: str) -> Non
         (["run", "--no-such-flag"], "No such option"),
         (["run", "--profile", "everything"], "--profile"),
         (["run", "--max-examples", "0"], "--max-examples"),
-        (["run", "--target", "ftp://example.com", "--account", "a", "--user", "u",
-          "--password", "p"], "http:// or https://"),
-        (["run", "--target", "https://example.com", "--user", "u", "--password", "p"],
-         "no account"),
+        (
+            [
+                "run",
+                "--target",
+                "ftp://example.com",
+                "--account",
+                "a",
+                "--user",
+                "u",
+                "--password",
+                "p",
+            ],
+            "http:// or https://",
+        ),
+        (
+            ["run", "--target", "https://example.com", "--user", "u", "--password", "p"],
+            "no account",
+        ),
         (["run", "--target-file", "/nonexistent.toml"], "target file not found"),
         (["nosuchcommand"], "No such command"),
     ],
@@ -68,8 +82,17 @@ def test_the_embedded_emulator_conforms_and_every_report_is_written(tmp_path: Pa
     assert summary["failures"] == []
     assert summary["score"]["required"]["total"] > 100
     required = {name for name, row in summary["capabilities"].items() if row["level"] == "required"}
-    assert {"vm.list", "vm.read", "vm.create", "vm.update", "vm.delete", "vm.reimage",
-            "vm.signal", "vm.power", "auth.basic"} <= required
+    assert {
+        "vm.list",
+        "vm.read",
+        "vm.create",
+        "vm.update",
+        "vm.delete",
+        "vm.reimage",
+        "vm.signal",
+        "vm.power",
+        "auth.basic",
+    } <= required
     junit = ElementTree.parse(tmp_path / "junit.xml").getroot()
     assert int(junit.find("testsuite").get("tests")) > 0
     assert "CONFORMANT" in (tmp_path / "report.html").read_text()
@@ -78,8 +101,17 @@ def test_the_embedded_emulator_conforms_and_every_report_is_written(tmp_path: Pa
 @pytest.mark.slow
 def test_an_emulator_that_requires_otp_conforms_with_the_otp_scenario_run(tmp_path: Path):
     target_file = Path(__file__).resolve().parents[2] / "fixtures/targets/emulator-otp.toml"
-    result = run_cli("run", "--target-file", str(target_file), "--profile", "smoke",
-                     "--seed", "3", "--report-dir", str(tmp_path))
+    result = run_cli(
+        "run",
+        "--target-file",
+        str(target_file),
+        "--profile",
+        "smoke",
+        "--seed",
+        "3",
+        "--report-dir",
+        str(tmp_path),
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["capabilities"]["auth.basic"]["skipped"] == 0

@@ -26,7 +26,10 @@ def test_the_put_power_table(state, request_body, power_on, rule):
 
 def test_power_requests_that_change_nothing_keep_the_state():
     assert lifecycle.apply("updateVirtualMachine", ON, {"power_on": True}).changes == {}
-    assert lifecycle.apply("updateVirtualMachine", OFF | {"deleted": True}, {"power_on": True}).changes == {}
+    assert (
+        lifecycle.apply("updateVirtualMachine", OFF | {"deleted": True}, {"power_on": True}).changes
+        == {}
+    )
 
 
 def test_undelete_then_start_in_one_request():
@@ -70,7 +73,10 @@ def test_reimage_only_when_off_then_on_without_autoreboot_after_provisioning():
 
 
 def test_delete_soft_and_purge():
-    assert lifecycle.apply("deleteVirtualMachine", ON, {}).changes == {"deleted": True, "power_on": False}
+    assert lifecycle.apply("deleteVirtualMachine", ON, {}).changes == {
+        "deleted": True,
+        "power_on": False,
+    }
     assert lifecycle.apply("deleteVirtualMachine", ON, {"purge": True}).purged
 
 

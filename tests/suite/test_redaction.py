@@ -23,7 +23,10 @@ def test_secret_fields_are_replaced_at_any_depth():
 def test_form_bodies_and_known_secrets_anywhere():
     text = redaction.redact_body("username=alice&password=s3cret&yubikey=cccccc", ["alice-token"])
     assert "s3cret" not in text and "cccccc" not in text
-    assert redaction.redact_text("token alice-token here", ["alice-token"]) == f"token {redaction.REDACTED} here"
+    assert (
+        redaction.redact_text("token alice-token here", ["alice-token"])
+        == f"token {redaction.REDACTED} here"
+    )
 
 
 def test_basic_credentials_are_secrets_in_their_base64_form_too():

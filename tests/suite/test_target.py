@@ -33,11 +33,20 @@ def test_a_real_target_takes_its_cluster_domain_from_the_url():
 
 
 def test_environment_names_of_design_md_are_read():
-    environ = {"BIGV_TARGET": "http://127.0.0.1:9/", "BIGV_USER": "u", "BIGV_PASSWORD": "p",
-               "BIGV_ACCOUNT": "a", "BIGV_OTP": "c" * 44}
+    environ = {
+        "BIGV_TARGET": "http://127.0.0.1:9/",
+        "BIGV_USER": "u",
+        "BIGV_PASSWORD": "p",
+        "BIGV_ACCOUNT": "a",
+        "BIGV_OTP": "c" * 44,
+    }
     target = load_target(NO_FLAGS, environ=environ)
     assert (target.url, target.user, target.password, target.otp) == (
-        "http://127.0.0.1:9", "u", "p", "c" * 44)
+        "http://127.0.0.1:9",
+        "u",
+        "p",
+        "c" * 44,
+    )
 
 
 @pytest.mark.parametrize(

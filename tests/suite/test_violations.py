@@ -8,7 +8,10 @@ SCHEMAS = API["components"]["schemas"]
 
 
 def test_every_constraint_of_the_update_schema_gives_a_violation():
-    found = {(v.field, v.constraint.split()[0]) for v in violations.for_schema(API, SCHEMAS["VirtualMachineUpdate"])}
+    found = {
+        (v.field, v.constraint.split()[0])
+        for v in violations.for_schema(API, SCHEMAS["VirtualMachineUpdate"])
+    }
     assert ("cores", "type") in found and ("cores", "minimum") in found
     assert ("name", "pattern") in found and ("name", "maxLength") in found
     assert ("deleted", "const") in found
@@ -24,7 +27,9 @@ def test_violations_really_break_the_schema():
     resource = Resource.from_contents(API, default_specification=DRAFT202012)
     registry = Registry().with_resource("urn:api", resource)
     for name in ("VirtualMachineUpdate", "VirtualMachineCreate", "Signal", "Reimage"):
-        validator = Draft202012Validator({"$ref": f"urn:api#/components/schemas/{name}"}, registry=registry)
+        validator = Draft202012Validator(
+            {"$ref": f"urn:api#/components/schemas/{name}"}, registry=registry
+        )
         for violation in violations.for_schema(API, SCHEMAS[name]):
             if violation.constraint.startswith("one of"):
                 continue  # definitions values are checked by the target, not by the schema
@@ -34,4 +39,7 @@ def test_violations_really_break_the_schema():
 
 def test_required_properties_are_listed():
     found = violations.for_schema(API, SCHEMAS["Reimage"])
-    assert {v.field for v in found if v.constraint == "required"} == {"distribution", "root_password"}
+    assert {v.field for v in found if v.constraint == "required"} == {
+        "distribution",
+        "root_password",
+    }

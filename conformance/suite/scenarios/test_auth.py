@@ -25,8 +25,11 @@ def test_no_credentials_is_401_everywhere(bigv, machines):
             expect_status(reply, 401, "requests without credentials are refused")
     with step("3. unchanged"):
         after = machines.read(machine["id"])
-        expect(after == machine or after["id"] == machine["id"] and not after["deleted"],
-               "Machine changed by unauthenticated requests", f"before {machine}, after {after}")
+        expect(
+            after == machine or (after["id"] == machine["id"] and not after["deleted"]),
+            "Machine changed by unauthenticated requests",
+            f"before {machine}, after {after}",
+        )
 
 
 @scenario("6f3a2d91-wrong-password-401", "auth.basic")
@@ -66,7 +69,9 @@ def test_otp_enforced_when_required(bigv):
     for label, extra in (("no OTP", {}), ("malformed OTP", {"X-Yubikey-Otp": "not-an-otp"})):
         with step(f"{'1' if not extra else '2'}. {label}"):
             reply = bigv.api.call(
-                "listVirtualMachines", auth=False, headers={"Authorization": f"Basic {pair}"} | extra
+                "listVirtualMachines",
+                auth=False,
+                headers={"Authorization": f"Basic {pair}"} | extra,
             )
             expect_status(reply, 401, f"{label}: the one-time password is required")
 
@@ -92,8 +97,11 @@ def test_bearer_token_accepted(bigv):
                 headers={"Accept": "text/plain"},
                 timeout=30,
             )
-            expect(login.status_code == 200 and login.text.strip(), "Login failed",
-                   f"POST {auth_url}/session answered {login.status_code}: {login.text[:200]}")
+            expect(
+                login.status_code == 200 and login.text.strip(),
+                "Login failed",
+                f"POST {auth_url}/session answered {login.status_code}: {login.text[:200]}",
+            )
             token = login.text.strip()
             bigv.run.credentials.secrets.append(token)
     with step("2. Bearer token"):
@@ -118,11 +126,17 @@ def test_another_account_is_never_readable(bigv):
     if not foreign:
         pytest.skip("no foreign_account configured for this target")
     with step("1. the account"):
-        expect_status(bigv.api.call("getAccount", path={"account": foreign}), 404,
-                      "accounts without a privilege are invisible")
+        expect_status(
+            bigv.api.call("getAccount", path={"account": foreign}),
+            404,
+            "accounts without a privilege are invisible",
+        )
     with step("2. its groups and machines"):
-        expect_status(bigv.api.call("listGroups", path={"account": foreign}), 404,
-                      "their groups are invisible")
+        expect_status(
+            bigv.api.call("listGroups", path={"account": foreign}),
+            404,
+            "their groups are invisible",
+        )
         expect_status(
             bigv.api.call("listVirtualMachines", path={"account": foreign, "group": "default"}),
             404,

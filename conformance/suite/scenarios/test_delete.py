@@ -27,8 +27,12 @@ def test_delete_hides_and_undelete_restores(bigv, machines):
         expect_status(reply, 204, "soft delete answers 204")
     with step("3. hidden"):
         found, listing = _listed(bigv, machine["id"])
-        expect(found is None, "Deleted machine still listed", f"Machine {machine['id']} is "
-               "in the list without include_deleted.", exchange=listing.exchange.as_dict())
+        expect(
+            found is None,
+            "Deleted machine still listed",
+            f"Machine {machine['id']} is in the list without include_deleted.",
+            exchange=listing.exchange.as_dict(),
+        )
         if lifecycle.hidden("getVirtualMachine", True, {}):
             expect_status(machines.get(machine["id"]), 404, "a deleted machine is hidden")
     with step("4. include_deleted"):

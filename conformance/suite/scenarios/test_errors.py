@@ -45,12 +45,16 @@ def _error_names_field(reply, field):
 
 
 UPDATE_VIOLATIONS = [
-    v for v in violations.for_schema(API, SCHEMAS["VirtualMachineUpdate"]) if v.constraint != "required"
+    v
+    for v in violations.for_schema(API, SCHEMAS["VirtualMachineUpdate"])
+    if v.constraint != "required"
 ]
 
 
 @pytest.mark.parametrize(
-    "violation", UPDATE_VIOLATIONS, ids=[f"{v.field}-{v.constraint.split()[0]}" for v in UPDATE_VIOLATIONS]
+    "violation",
+    UPDATE_VIOLATIONS,
+    ids=[f"{v.field}-{v.constraint.split()[0]}" for v in UPDATE_VIOLATIONS],
 )
 @scenario("9a4c6e13-update-constraint-400", "errors.validation")
 def test_update_breaking_a_constraint_is_400_and_changes_nothing(bigv, machines, violation):
@@ -71,15 +75,20 @@ def test_update_breaking_a_constraint_is_400_and_changes_nothing(bigv, machines,
         _error_names_field(reply, violation.field)
     with step("3. unchanged"):
         after = machines.read(machine["id"])
-        expect(after == machine, "A refused update changed the machine",
-               f"before {machine}\nafter  {after}")
+        expect(
+            after == machine,
+            "A refused update changed the machine",
+            f"before {machine}\nafter  {after}",
+        )
 
 
 CREATE_VIOLATIONS = violations.for_schema(API, SCHEMAS["VirtualMachineCreate"])
 
 
 @pytest.mark.parametrize(
-    "violation", CREATE_VIOLATIONS, ids=[f"{v.field}-{v.constraint.split()[0]}" for v in CREATE_VIOLATIONS]
+    "violation",
+    CREATE_VIOLATIONS,
+    ids=[f"{v.field}-{v.constraint.split()[0]}" for v in CREATE_VIOLATIONS],
 )
 @scenario("5d8f2a47-create-constraint-400", "errors.validation")
 def test_create_breaking_a_constraint_is_400_and_creates_nothing(bigv, machines, violation):
@@ -103,8 +112,11 @@ def test_create_breaking_a_constraint_is_400_and_creates_nothing(bigv, machines,
     with step("2. nothing created"):
         listing = bigv.api.call("listVirtualMachines", query={"include_deleted": True})
         names = [item.get("name") for item in listing.json]
-        expect(name not in names or violation.field == "name", "A refused create made a machine",
-               f"{name!r} is listed after a 400.")
+        expect(
+            name not in names or violation.field == "name",
+            "A refused create made a machine",
+            f"{name!r} is listed after a 400.",
+        )
 
 
 ACTION_VIOLATIONS = [
@@ -145,5 +157,8 @@ def test_signal_and_reimage_breaking_a_constraint_are_400(bigv, machines, operat
         _error_names_field(reply, violation.field)
     with step("3. unchanged"):
         after = machines.read(machine["id"])
-        expect(after == machine, "A refused action changed the machine",
-               f"before {machine}\nafter  {after}")
+        expect(
+            after == machine,
+            "A refused action changed the machine",
+            f"before {machine}\nafter  {after}",
+        )

@@ -34,12 +34,15 @@ def _apply(bigv, machines, machine, operation_id, body):
     expect_status(reply, 200, f"{body} on a machine with {before} is allowed")
     wanted = {key: before[key] for key in STATE_KEYS}
     wanted |= {
-        key: value for key, value in (outcome.changes | outcome.pending).items() if key in STATE_KEYS
+        key: value
+        for key, value in (outcome.changes | outcome.pending).items()
+        if key in STATE_KEYS
     }
     wanted |= {
         key: body[key]
         for key in STATE_KEYS
-        if key in body and key not in outcome.changes | outcome.pending
+        if key in body
+        and key not in outcome.changes | outcome.pending
         and key not in lifecycle.controlled_attributes(operation_id)
     }
     rules = ", ".join(outcome.applied) or "no rule: unchanged"

@@ -57,7 +57,9 @@ def test_each_writable_attribute_persists(bigv, machines):
             sent[name] = value
     with step("3. read back"):
         read = machines.read(machine["id"])
-        lost = {name: (value, read.get(name)) for name, value in sent.items() if read.get(name) != value}
+        lost = {
+            name: (value, read.get(name)) for name, value in sent.items() if read.get(name) != value
+        }
         expect(not lost, "Update lost", f"Sent -> read back: {lost}.")
 
 
