@@ -19,6 +19,7 @@ class LazyGroup(click.Group):
 
     _commands = {
         "run": ("conformance.cli", "main", "Run the conformance suite against a target."),
+        "sweep": ("conformance.cli", "sweep", "Remove what killed runs left behind."),
         "emulator": ("emulator.cli", "main", "Serve the reference emulator of the BigV API."),
     }
 

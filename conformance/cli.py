@@ -1,8 +1,11 @@
-"""`bigv-conformance run`: the main job, with the flags of design.md section 3."""
+"""`bigv-conformance run` (the main job) and `bigv-conformance sweep`, with the flags of
+design.md section 3."""
 
 from __future__ import annotations
 
+import signal
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -22,6 +25,38 @@ def fail(message: str) -> None:
     sys.exit(USAGE)
 
 
+def target_options(command: Callable) -> Callable:
+    """The flags that say what to test and how to log in (shared by run and sweep)."""
+    options = [
+        click.option("--target", "url", metavar="URL", help="Base URL of the API."),
+        click.option("--target-file", type=click.Path(dir_okay=False), help="A target file."),
+        click.option("--account", help="Account id or name (default: from the target)."),
+        click.option("--group", help="Group id or name (default: default)."),
+        click.option(
+            "--cluster-domain",
+            help="What hostnames end in (default: the target URL's host).",
+        ),
+        click.option("--user", help="User for HTTP Basic authentication."),
+        click.option("--password", help="Password for HTTP Basic authentication."),
+        click.option("--otp", help="Value of X-Yubikey-Otp on every request."),
+        click.option("--otp-command", metavar="CMD", help="Prints a fresh OTP per request."),
+        click.option("--token", help="Bearer token (a session token or apikey.<key>)."),
+        click.option(
+            "--credentials-file",
+            type=click.Path(dir_okay=False),
+            help="TOML with user, password, otp, otp_command or token (mode 0600).",
+        ),
+        click.option(
+            "--rate-limit",
+            type=click.FloatRange(min=0, min_open=True),
+            help="Requests per second at most.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 def print_summary(console: Console, summary: Summary, report_dir: Any) -> None:
     data = summary.to_dict()
     table = Table(title=f"BigV conformance: {data['target']['url']}")
@@ -29,14 +64,8 @@ def print_summary(console: Console, summary: Summary, report_dir: Any) -> None:
         table.add_column(column, justify="left" if column in ("capability", "level") else "right")
     for name, row in data["capabilities"].items():
         failed = f"[red]{row['failed']}[/red]" if row["failed"] else "0"
-        table.add_row(
-            name,
-            row["level"],
-            str(row["passed"]),
-            failed,
-            str(row["skipped"]),
-            str(row["deviation"]),
-        )
+        counts = (str(row["passed"]), failed, str(row["skipped"]), str(row["deviation"]))
+        table.add_row(name, row["level"], *counts)
     console.print(table)
     for failure in data["failures"][:10]:
         where = failure["operation"] or failure["test_id"]
@@ -54,36 +83,33 @@ def print_summary(console: Console, summary: Summary, report_dir: Any) -> None:
     console.print(f"Report: {report_dir / 'report.html'}")
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM stops the run like Ctrl-C does: tests end, cleanup runs."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--target", "url", metavar="URL", help="Base URL of the API (default: the embedded emulator)."
-)
-@click.option("--target-file", type=click.Path(dir_okay=False), help="A target file (TOML).")
-@click.option("--account", help="Account id or name (default: from the target).")
-@click.option("--group", help="Group id or name (default: default).")
-@click.option("--user", help="User for HTTP Basic authentication.")
-@click.option("--password", help="Password for HTTP Basic authentication.")
-@click.option("--otp", help="Value of X-Yubikey-Otp on every request.")
-@click.option("--otp-command", metavar="CMD", help="Command printing a fresh OTP for each request.")
-@click.option("--token", help="Bearer token (a session token or apikey.<key>).")
+@target_options
 @click.option(
     "--profile",
     type=click.Choice(["full", "read-only", "smoke"]),
     help="What to run (default: full).",
 )
-@click.option(
-    "--max-examples", type=click.IntRange(min=1), help="Generated examples per operation."
-)
+@click.option("--max-examples", type=click.IntRange(min=1), help="Examples per operation.")
 @click.option("--seed", type=click.IntRange(min=0), help="Seed for reproducible generation.")
 @click.option("--workers", type=click.IntRange(min=1), help="Parallel pytest workers.")
-@click.option(
-    "--report-dir", type=click.Path(file_okay=False), help="Where reports go (default: reports/)."
-)
+@click.option("--report-dir", type=click.Path(file_okay=False), help="Default: reports/.")
 @click.option("--expectations", type=click.Path(dir_okay=False), help="Known deviations (TOML).")
+@click.option("--max-vms", type=click.IntRange(min=1), help="Machines alive at once at most.")
 def main(**flags: Any) -> None:
     """Run the conformance suite against a BigV endpoint and write the reports.
 
-    Exit status: 0 conformant, 1 not conformant, 2 usage error or unreachable target.
+    With no --target it starts the reference emulator and tests that. Exit status: 0
+    conformant, 1 not conformant, 2 usage error or unreachable target.
     """
     from conformance import runner
 
@@ -91,15 +117,42 @@ def main(**flags: Any) -> None:
         target = load_target(flags)
     except ConfigError as error:
         fail(str(error))
-    console = Console(stderr=False)
+    console = Console()
+    _stop_on_sigterm()
     try:
         outcome = runner.run(target, console)
     except (runner.RunError, OtpCommandFailed) as error:
         fail(str(error))
     except KeyboardInterrupt:
-        click.echo("bigv-conformance: interrupted", err=True)
+        click.echo("bigv-conformance: interrupted; what the run created was purged", err=True)
         sys.exit(130)
     if outcome.summary is None:
         fail("the suite could not run (pytest usage or internal error)")
     print_summary(console, outcome.summary, outcome.report_dir)
     sys.exit(outcome.code)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@target_options
+@click.option("--prefix", default="bvc", show_default=True, help="Name prefix of run objects.")
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+def sweep(prefix: str, dry_run: bool, **flags: Any) -> None:
+    """Remove machines and groups that killed runs left behind (by name prefix).
+
+    Exit status: 0 when everything found was removed, 1 when something could not be, 2 for a
+    usage error or a target that cannot be reached.
+    """
+    from conformance.sweep import SweepError
+    from conformance.sweep import sweep as run_sweep
+
+    try:
+        target = load_target(flags)
+    except ConfigError as error:
+        fail(str(error))
+    if target.embedded:
+        fail("sweep needs --target (the embedded emulator starts empty)")
+    try:
+        problems = run_sweep(target, prefix, dry_run, click.echo)
+    except (SweepError, OtpCommandFailed) as error:
+        fail(str(error))
+    sys.exit(1 if problems else 0)

@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from conformance import redaction
+from conformance import redaction, transport
 from conformance.target import Target
 
 BODY_LIMIT = 4000  # characters of a body kept in an exchange
@@ -162,8 +162,12 @@ def json_or_none(response: Any) -> Any:
         return None
 
 
-def new_session() -> requests.Session:
-    """A keep-alive session with the headers every BigV client sends."""
+def new_session(target: Target) -> requests.Session:
+    """A keep-alive session with the headers every BigV client sends, rate-limited (one cap
+    for the whole process) and retrying 429 and 503."""
     session = requests.Session()
     session.headers.update({"Accept": "application/json", "User-Agent": "bigv-conformance"})
+    adapter = transport.PoliteAdapter(transport.shared_limiter(target.rate_limit))
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
     return session

@@ -7,9 +7,13 @@ where `Collector` (created by the runner) gathers them.
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import json
+import logging
 import os
 import secrets
+import signal
 import string
 import threading
 import time
@@ -22,11 +26,14 @@ import schemathesis
 from hypothesis import strategies as st
 
 import spec
-from conformance import checks, client, context, safety
+from conformance import checks, client, context, redaction, safety, transport
 from conformance.api import Api
 from conformance.results import Observation, capability_level
 from conformance.scenario import Machines
+from conformance.sweep import SweepError, sweep
 from conformance.target import Target
+
+log = logging.getLogger("conformance.cleanup")
 
 TARGET_VARIABLE = "BIGV_CONFORMANCE_TARGET"
 PREFIX_VARIABLE = "BIGV_RUN_PREFIX"
@@ -61,7 +68,17 @@ class ItemRecorder:
         self.outcomes: dict[tuple[str, str], dict[str, Any]] = {}
         self.examples: dict[str, dict[str, Any]] = {}
         self.traffic: dict[str, dict[str, Any]] = {}
+        self.retried_before = transport.retried()
         self.started = time.monotonic()
+
+    def retries(self) -> dict[str, int]:
+        """429 and 503 answers retried while this test ran, by status."""
+        now = transport.retried()
+        return {
+            status: count - self.retried_before.get(status, 0)
+            for status, count in now.items()
+            if count > self.retried_before.get(status, 0)
+        }
 
     def exchange(self, label: str, exchange: client.Exchange) -> None:
         """Count one response of an operation: its status and how long it took."""
@@ -75,7 +92,9 @@ class ItemRecorder:
             seen["seconds"] += exchange.elapsed
             seen["max"] = max(seen["max"], exchange.elapsed)
 
-    def check(self, label: str, check: str, failure: Any, exchange: client.Exchange) -> None:
+    def check(
+        self, label: str, check: str, failure: Any, exchange: client.Exchange, secrets: list[str]
+    ) -> None:
         """Remember one check's outcome on one response (a failure outweighs passes)."""
         with self.lock:
             key = (label, check)
@@ -87,8 +106,8 @@ class ItemRecorder:
             if known is None or not known["failed"]:
                 self.outcomes[key] = {
                     "failed": True,
-                    "title": failure.title,
-                    "message": failure.message,
+                    "title": redaction.redact_message(failure.title, secrets),
+                    "message": redaction.redact_message(failure.message, secrets),
                     "exchange": exchange.as_dict(),
                 }
 
@@ -132,8 +151,10 @@ class Pool:
     network interface; a spare group for deleteGroup. Created on first use; only read (never
     created) under the read-only profile."""
 
-    def __init__(self, api: Api, ledger: safety.Ledger, names: safety.Names) -> None:
-        self.api, self.ledger, self.names = api, ledger, names
+    def __init__(
+        self, api: Api, ledger: safety.Ledger, names: safety.Names, budget: safety.Budget
+    ) -> None:
+        self.api, self.ledger, self.names, self.budget = api, ledger, names, budget
         self.read_only = api.run.target.profile == "read-only"
         self.machines: dict[str, str] = {}
         self.groups: dict[str, str] = {}
@@ -150,12 +171,17 @@ class Pool:
                 if self.read_only:
                     self.machines[label] = self._existing_machine()
                     return self.machines[label]
+                if self.machines and not self.budget.room(2):
+                    # under --max-vms, operations share machines; one stays free for scenarios
+                    self.machines[label] = next(iter(self.machines.values()))
+                    return self.machines[label]
                 reply = self.api.call("createVirtualMachine", body={"name": self.names.fresh("m")})
                 if reply.status != 202 or not isinstance(reply.json, dict):
                     raise RuntimeError(
                         f"could not create a machine to test {label}: {reply.status}"
                     )
                 self.ledger.add("virtual_machine", reply.json["id"], name=reply.json.get("name"))
+                self.budget.created()
                 self.machines[label] = str(reply.json["id"])
             return self.machines[label]
 
@@ -256,7 +282,7 @@ class RunState:
     def __init__(self, schema: Any) -> None:
         target = target_from_environment()
         credentials = client.Credentials(target)
-        session = client.new_session()
+        session = client.new_session(target)
         facts = _probe(target, credentials, session)
         self.run = context.RunContext(
             target=target,
@@ -276,7 +302,20 @@ class RunState:
         worker = os.environ.get("PYTEST_XDIST_WORKER", "").removeprefix("gw")
         self.names = safety.Names(self.prefix, worker)
         self.api = Api(self.run, schema, recorder=_record_scenario_call)
-        self.pool = Pool(Api(self.run, schema), self.ledger, self.names)
+        workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+        cap = max(1, target.max_vms // workers) if target.max_vms else None
+        self.budget = safety.Budget(cap)
+        self.pool = Pool(Api(self.run, schema), self.ledger, self.names, self.budget)
+        self.generated: collections.deque = collections.deque()  # machines made by generation
+
+    def make_room(self) -> None:
+        """Purge machines made by generated requests, oldest first, until one more fits."""
+        machines = Machines(Api(self.run, self.api.schema), self.names, self.budget)
+        while self.generated and not self.budget.room(1):
+            machines.created.append(
+                (self.run.target.account, self.run.target.group, self.generated.popleft())
+            )
+            machines.purge_all()
 
     def cleanup(self) -> None:
         """Purge every machine and delete every group the run created."""
@@ -287,13 +326,10 @@ class RunState:
                     (self.run.target.account, self.run.target.group, identifier)
                 )
         machines.purge_all()
-        for identifier in self.ledger.groups:
-            if identifier.isdigit():
-                self.run.session.delete(
-                    f"{self.run.url}/accounts/{self.run.target.account}/groups/{identifier}",
-                    headers=self.run.credentials.headers(),
-                    timeout=30,
-                )
+        if self.run.target.profile != "read-only":
+            # machines moved to other groups, groups made, anything named by this process
+            with contextlib.suppress(SweepError):
+                sweep(self.run.target, self.names.process_prefix, dry_run=False, say=log.info)
 
 
 _STATE: list[RunState] = []
@@ -311,8 +347,9 @@ def _record_scenario_call(
     operation_id: str, label: str, exchange: client.Exchange, judgement
 ) -> None:
     RECORDER.exchange(label, exchange)
+    secrets = state().run.credentials.secrets
     for outcome in judgement.outcomes:
-        RECORDER.check(label, outcome.check, outcome.failure, exchange)
+        RECORDER.check(label, outcome.check, outcome.failure, exchange, secrets)
     RECORDER.example(label, exchange)
 
 
@@ -344,9 +381,14 @@ def map_case(context_: Any, case: Any) -> Any:
 
 @schemathesis.hook
 def before_call(context_: Any, case: Any, kwargs: dict[str, Any]) -> None:
-    """Pin again just before sending: link values (stateful runs) arrive after generation."""
-    if safety.pinning():
-        _pin(case)
+    """Pin again just before sending: link values (stateful runs) arrive after generation.
+    Under --max-vms, make room for a generated create by purging older generated machines."""
+    if not safety.pinning():
+        return
+    _pin(case)
+    current = state()
+    if case.operation.definition.raw.get("operationId") in safety.CREATES_MACHINE:
+        current.make_room()
 
 
 @schemathesis.hook
@@ -362,6 +404,9 @@ def after_call(context_: Any, case: Any, response: Any) -> None:
         )
         if isinstance(machine, dict) and "id" in machine:
             current.ledger.add("virtual_machine", machine["id"], name=machine.get("name"))
+            if safety.pinning():
+                current.budget.created()
+                current.generated.append(machine["id"])
     if operation_id == "createGroup" and response.status_code == 201 and isinstance(body, dict):
         current.ledger.add("group", body.get("id"), name=body.get("name"))
     exchange = client.record(response, current.run.credentials.secrets)
@@ -374,9 +419,10 @@ def after_call(context_: Any, case: Any, response: Any) -> None:
 def after_validate(context_: Any, case: Any, response: Any, results: list) -> None:
     if RECORDER.kind == "scenario":
         return
-    exchange = client.record(response, state().run.credentials.secrets)
+    secrets = state().run.credentials.secrets
+    exchange = client.record(response, secrets)
     for result in results:
-        RECORDER.check(case.operation.label, result.name, result.failure, exchange)
+        RECORDER.check(case.operation.label, result.name, result.failure, exchange, secrets)
 
 
 # -- pytest hooks ------------------------------------------------------------------------------
@@ -388,6 +434,17 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under the read-only profile, scenarios that create machines are skipped, saying so."""
+    if not os.environ.get(TARGET_VARIABLE) or target_from_environment().profile != "read-only":
+        return
+    skip = pytest.mark.skip(reason="the read-only profile sends only GET requests")
+    for item in items:
+        marker = item.get_closest_marker("bigv_scenario")
+        if marker is not None and marker.kwargs.get("writes", True):
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def bigv() -> RunState:
     """The run: its context, api, ledger and pool."""
@@ -397,7 +454,7 @@ def bigv() -> RunState:
 @pytest.fixture
 def machines(bigv: RunState):
     """Machines a scenario creates; purged when it ends, pass or fail."""
-    made = Machines(bigv.api, bigv.names)
+    made = Machines(bigv.api, bigv.names, bigv.budget)
     yield made
     made.purge_all()
 
@@ -441,6 +498,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         "observations": observations,
         "examples": RECORDER.examples,
         "traffic": RECORDER.traffic,
+        "retries": RECORDER.retries(),
     }
     report.user_properties.append((USER_PROPERTY, json.dumps(payload)))
 
@@ -449,15 +507,16 @@ def _failure_details(call: pytest.CallInfo) -> dict[str, Any]:
     error = call.excinfo.value if call.excinfo else None
     if error is None:
         return {}
+    secrets = state().run.credentials.secrets if _STATE else []
     if hasattr(error, "title") and hasattr(error, "message"):
         return {
-            "title": error.title,
-            "message": error.message,
+            "title": redaction.redact_message(error.title, secrets),
+            "message": redaction.redact_message(error.message, secrets),
             "step": getattr(error, "step", None),
             "exchange": getattr(error, "exchange", None),
             "check": getattr(error, "check", "scenario"),
         }
-    text = str(error).strip() or type(error).__name__
+    text = redaction.redact_message(str(error).strip() or type(error).__name__, secrets)
     return {"title": text.splitlines()[0][:200], "message": text}
 
 
@@ -520,7 +579,9 @@ class Collector:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            self.errors.append(f"{report.nodeid}: {report.longreprtext.strip().splitlines()[-1]}")
+            lines = report.longreprtext.strip().splitlines()
+            first = next((line[1:].strip() for line in lines if line.startswith("E ")), lines[-1])
+            self.errors.append(f"{report.nodeid}: {first}")
 
     def pytest_internalerror(self, excrepr: Any) -> None:
         self.errors.append(str(excrepr).strip().splitlines()[-1])
@@ -533,6 +594,8 @@ class Collector:
             self.observations += [Observation.from_dict(o) for o in payload["observations"]]
             for label, exchange in payload["examples"].items():
                 self.examples.setdefault(label, exchange)
+            for status, count in payload.get("retries", {}).items():
+                self.retries[status] = self.retries.get(status, 0) + count
             for label, seen in payload.get("traffic", {}).items():
                 total = self.traffic.setdefault(
                     label, {"statuses": {}, "count": 0, "seconds": 0.0, "max": 0.0}
@@ -548,5 +611,12 @@ class Collector:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Purge what the run created, whatever happened; a second Ctrl-C does not stop it."""
     if _STATE:
-        _STATE[0].cleanup()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        previous_term = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        try:
+            _STATE[0].cleanup()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+            signal.signal(signal.SIGTERM, previous_term)

@@ -30,6 +30,25 @@ def redact_text(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+CREDENTIAL_LINE = re.compile(
+    r"(?i)((?:authorization|x-yubikey-otp)['\"]?\s*[:=]\s*['\"]?)(?:(basic|bearer)\s+)?[^'\"\s,}]+"
+)
+
+
+def redact_message(text: str, secrets: Iterable[str]) -> str:
+    """A free-text message (a failure, a curl line) with credentials and secrets replaced."""
+    text = CREDENTIAL_LINE.sub(
+        lambda match: match.group(1) + (f"{match.group(2)} " if match.group(2) else "") + REDACTED,
+        text,
+    )
+    text = re.sub(
+        r"(?i)(\"(?:root_password|password|yubikey|2fa)\"\s*:\s*)\"(?:[^\"\\]|\\.)*\"",
+        rf'\1"{REDACTED}"',
+        text,
+    )
+    return redact_text(text, secrets)
+
+
 def redact_headers(headers: Mapping[str, Any]) -> dict[str, Any]:
     """Headers with the credential-bearing ones replaced."""
     return {

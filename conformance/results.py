@@ -2,6 +2,11 @@
 
 An observation is one verdict of one check (or one scenario) on one operation. Pure data and
 pure functions; the pytest plugin produces observations and the report writers read them.
+
+Failures are also grouped into *problems*: every failure of one check on one operation is one
+problem (one documented rule broken), and a scenario that stopped because a response failed a
+check belongs to the problem of that check rather than standing alone. The HTML report, the
+terminal summary and `summary.json` show problems first and observations on demand.
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ from typing import Any
 from xml.etree import ElementTree
 
 import spec
+from conformance import redaction
 
 OUTCOMES = ("passed", "failed", "skipped", "deviation")
+SUMMARY_FORMAT = 1  # the version of summary.json's layout (conformance/report/summary.schema.json)
 
 
 @dataclass
@@ -35,6 +42,9 @@ class Observation:
     exchange: dict[str, Any] | None = None
     duration: float = 0.0
     deviation_reason: str | None = None
+    # A failed scenario that stopped because a response failed a check: that check and
+    # operation ({"operation": ..., "check": ...}); set by `link_stopped_scenarios`.
+    stopped_at: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -43,6 +53,24 @@ class Observation:
     def from_dict(cls, data: dict[str, Any]) -> Observation:
         return cls(**data)
 
+    @property
+    def base_test_id(self) -> str:
+        """The test this observation belongs to: a scenario's id (with its parameters), or
+        `property` / `stateful` for the generated runs."""
+        if self.kind == "scenario":
+            return _scenario_of(self) or self.test_id
+        return self.test_id.split(":", 1)[0]
+
+    @property
+    def status(self) -> int | None:
+        """The HTTP status of the recorded exchange, if any."""
+        response = (self.exchange or {}).get("response") or {}
+        return response.get("status")
+
+    @property
+    def curl(self) -> str | None:
+        return (self.exchange or {}).get("curl")
+
 
 def capability_level(capability: str) -> str:
     """`required` or `advisory` for a capability of either spec document."""
@@ -50,6 +78,142 @@ def capability_level(capability: str) -> str:
         if capability in document.get("x-capabilities", {}):
             return document["x-capabilities"][capability]["level"]
     raise KeyError(f"unknown capability {capability!r}")
+
+
+def _scenario_of(observation: Observation) -> str | None:
+    """The scenario test id a check-level observation of a scenario belongs to."""
+    if observation.kind != "scenario" or observation.operation is None:
+        return None
+    suffix = f":{observation.operation}:{observation.check}"
+    if observation.test_id.endswith(suffix):
+        return observation.test_id[: -len(suffix)]
+    return observation.test_id.split(":", 1)[0]
+
+
+def link_stopped_scenarios(observations: list[Observation]) -> None:
+    """Mark each failed scenario that stopped on a failed check with that check.
+
+    A scenario calls operations through the verdict engine, which stops it at the first
+    response that fails a check; the same test then holds a failed check-level observation
+    with the same exchange. Idempotent.
+    """
+    checks_by_test: dict[str, list[Observation]] = defaultdict(list)
+    for observation in observations:
+        scenario = _scenario_of(observation)
+        if scenario is not None and observation.outcome in ("failed", "deviation"):
+            checks_by_test[scenario].append(observation)
+    for observation in observations:
+        if observation.kind != "scenario" or observation.check != "scenario":
+            continue
+        if observation.outcome not in ("failed", "deviation") or observation.stopped_at:
+            continue
+        for candidate in checks_by_test.get(observation.test_id, []):
+            same_exchange = observation.exchange and candidate.exchange == observation.exchange
+            same_failure = not observation.exchange and candidate.title == observation.title
+            if same_exchange or same_failure:
+                observation.stopped_at = {
+                    "operation": candidate.operation or "",
+                    "check": candidate.check,
+                }
+                break
+
+
+@dataclass
+class Problem:
+    """Failures (or accepted deviations) that are one broken rule: a check on an operation,
+    or one scenario's own expectation (all its parameters)."""
+
+    key: tuple[str, str]  # (operation or scenario id, check)
+    kind: str  # check | scenario | execution
+    operation: str | None
+    check: str
+    capability: str
+    level: str
+    title: str
+    observations: list[Observation] = field(default_factory=list)
+    stopped: list[Observation] = field(default_factory=list)  # scenarios that stopped here
+
+    @property
+    def first(self) -> Observation:
+        return (self.observations or self.stopped)[0]
+
+    @property
+    def tests(self) -> list[str]:
+        """Every test that saw this problem, each once."""
+        seen: dict[str, None] = {}
+        for observation in [*self.observations, *self.stopped]:
+            seen.setdefault(observation.base_test_id, None)
+        return list(seen)
+
+    @property
+    def reason(self) -> str | None:
+        return self.first.deviation_reason
+
+    def to_dict(self) -> dict[str, Any]:
+        first = self.first
+        return {
+            "kind": self.kind,
+            "operation": self.operation,
+            "check": self.check,
+            "capability": self.capability,
+            "level": self.level,
+            "title": self.title,
+            "message": _scrub(first.message),
+            "tests": self.tests,
+            "scenarios_stopped": [o.test_id for o in self.stopped],
+            "curl": _scrub(first.curl) if first.curl else None,
+            **({"reason": self.reason} if first.outcome == "deviation" else {}),
+        }
+
+
+def _problem_key(observation: Observation) -> tuple[tuple[str, str], str]:
+    if observation.stopped_at:
+        return (observation.stopped_at["operation"], observation.stopped_at["check"]), "check"
+    if observation.kind == "scenario" and observation.check == "scenario":
+        return (observation.test_id.split("[", 1)[0], "scenario"), "scenario"
+    kind = "execution" if observation.check == "execution" else "check"
+    return (observation.operation or observation.name, observation.check), kind
+
+
+def group_problems(observations: list[Observation]) -> list[Problem]:
+    """Failed (or deviating) observations grouped by the rule they break; required first,
+    then the most widespread."""
+    problems: dict[tuple[str, str], Problem] = {}
+    for observation in observations:
+        key, kind = _problem_key(observation)
+        problem = problems.get(key)
+        if problem is None and observation.stopped_at:
+            # the check observation this scenario stopped at may come later; make room
+            problem = problems[key] = Problem(key, kind, key[0], key[1], "", "", observation.title)
+        elif problem is None:
+            problem = problems[key] = Problem(
+                key,
+                kind,
+                observation.operation if kind != "scenario" else None,
+                observation.check,
+                observation.capability,
+                observation.level,
+                observation.title,
+            )
+        if observation.stopped_at:
+            problem.stopped.append(observation)
+        else:
+            if not problem.observations:
+                problem.capability, problem.level = observation.capability, observation.level
+                problem.title = observation.title
+            problem.observations.append(observation)
+    for problem in problems.values():
+        if not problem.capability:  # only stopped scenarios: judge by the first of them
+            problem.capability, problem.level = problem.first.capability, problem.first.level
+    return sorted(
+        problems.values(),
+        key=lambda p: (p.level != "required", -len(p.tests), p.key),
+    )
+
+
+def _scrub(text: str | None) -> str:
+    """Credentials in any free text, once more before it is written (defence in depth)."""
+    return redaction.redact_message(text or "", [])
 
 
 @dataclass
@@ -63,13 +227,25 @@ class Summary:
     started: str
     duration: float
     observations: list[Observation] = field(default_factory=list)
-    stale_deviations: list[dict[str, str]] = field(default_factory=list)
+    stale_deviations: list[dict[str, Any]] = field(default_factory=list)
     traffic: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # the expectations file applied, if any: {"file": path, "entries": count}
+    expectations: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        link_stopped_scenarios(self.observations)
 
     @property
     def conformant(self) -> bool:
-        """True when no required check failed (accepted deviations aside)."""
+        """True when no required check failed (accepted deviations aside).
+
+        Stale deviations (listed but no longer failing) are reported, never a failure.
+        """
         return not any(o.outcome == "failed" and o.level == "required" for o in self.observations)
+
+    @property
+    def verdict(self) -> str:
+        return "CONFORMANT" if self.conformant else "NOT CONFORMANT"
 
     def counts(self, key: str) -> dict[str, dict[str, int]]:
         """Outcome counts grouped by an observation attribute (capability, check, ...)."""
@@ -81,6 +257,20 @@ class Summary:
             for name, counter in sorted(grouped.items())
         }
 
+    def matrix(self) -> dict[str, dict[str, dict[str, int]]]:
+        """operation -> check -> outcome counts (observations that name an operation)."""
+        cells: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+        for observation in self.observations:
+            if observation.operation:
+                cells[observation.operation][observation.check][observation.outcome] += 1
+        return {
+            operation: {
+                check: {outcome: counter.get(outcome, 0) for outcome in OUTCOMES}
+                for check, counter in sorted(checks.items())
+            }
+            for operation, checks in sorted(cells.items())
+        }
+
     def score(self) -> dict[str, dict[str, int]]:
         """Passed of total for required and advisory observations, and accepted deviations."""
         score = {}
@@ -88,6 +278,7 @@ class Summary:
             mine = [o for o in self.observations if o.level == level and o.outcome != "skipped"]
             score[level] = {
                 "passed": sum(o.outcome == "passed" for o in mine),
+                "failed": sum(o.outcome == "failed" for o in mine),
                 "total": len(mine),
             }
         score["deviations"] = {
@@ -99,15 +290,31 @@ class Summary:
     def failures(self) -> list[Observation]:
         return [o for o in self.observations if o.outcome == "failed"]
 
+    def deviations(self) -> list[Observation]:
+        return [o for o in self.observations if o.outcome == "deviation"]
+
+    def problems(self) -> list[Problem]:
+        """The failures, one entry per rule broken."""
+        return group_problems(self.failures())
+
+    def accepted(self) -> list[Problem]:
+        """The accepted deviations, one entry per rule."""
+        return group_problems(self.deviations())
+
     def to_dict(self) -> dict[str, Any]:
+        operation_ids = _operation_ids()
+        matrix = self.matrix()
         return {
-            "verdict": "CONFORMANT" if self.conformant else "NOT CONFORMANT",
+            "format": SUMMARY_FORMAT,
+            "verdict": self.verdict,
+            "conformant": self.conformant,
             "target": self.target,
             "versions": self.versions,
             "seed": self.seed,
             "profile": self.profile,
             "started": self.started,
             "duration": round(self.duration, 3),
+            "expectations": self.expectations,
             "score": self.score(),
             "capabilities": {
                 name: {"level": capability_level(name), **counts}
@@ -116,31 +323,62 @@ class Summary:
             "checks": self.counts("check"),
             "operations": {
                 label: {
+                    "operation_id": operation_ids.get(label),
                     "requests": seen["count"],
                     "statuses": dict(sorted(seen["statuses"].items())),
                     "mean_seconds": round(seen["seconds"] / seen["count"], 4)
                     if seen["count"]
                     else 0,
                     "max_seconds": round(seen["max"], 4),
+                    "checks": {
+                        check: {k: v for k, v in counts.items() if v}
+                        for check, counts in matrix.get(label, {}).items()
+                    },
                 }
-                for label, seen in sorted(self.traffic.items())
+                for label, seen in sorted(_with_untrafficked(self.traffic, matrix).items())
             },
-            "failures": [
-                {
-                    "test_id": o.test_id,
-                    "operation": o.operation,
-                    "check": o.check,
-                    "capability": o.capability,
-                    "level": o.level,
-                    "title": o.title,
-                    "message": o.message,
-                    "step": o.step,
-                    "curl": (o.exchange or {}).get("curl"),
-                }
-                for o in self.failures()
+            "problems": [problem.to_dict() for problem in self.problems()],
+            "failures": [_failure_entry(o, operation_ids) for o in self.failures()],
+            "deviations": [
+                {**_failure_entry(o, operation_ids), "reason": o.deviation_reason}
+                for o in self.deviations()
             ],
             "stale_deviations": self.stale_deviations,
         }
+
+
+def _with_untrafficked(
+    traffic: dict[str, dict[str, Any]], matrix: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """Traffic per operation, with an empty entry for operations judged but not counted."""
+    empty = {"statuses": {}, "count": 0, "seconds": 0.0, "max": 0.0}
+    return {label: traffic.get(label, empty) for label in {*traffic, *matrix}}
+
+
+def _operation_ids() -> dict[str, str]:
+    found = {}
+    for document in (spec.api(), spec.auth()):
+        for operation_id, (method, path, _) in spec.operations(document).items():
+            found[f"{method} {path}"] = operation_id
+    return found
+
+
+def _failure_entry(o: Observation, operation_ids: dict[str, str]) -> dict[str, Any]:
+    return {
+        "test_id": o.test_id,
+        "kind": o.kind,
+        "operation": o.operation,
+        "operation_id": operation_ids.get(o.operation or ""),
+        "check": o.check,
+        "capability": o.capability,
+        "level": o.level,
+        "title": _scrub(o.title),
+        "message": _scrub(o.message),
+        "step": o.step,
+        "stopped_at": o.stopped_at,
+        "status": o.status,
+        "curl": _scrub(o.curl) if o.curl else None,
+    }
 
 
 def write_summary(summary: Summary, path: Any) -> None:
@@ -150,7 +388,8 @@ def write_summary(summary: Summary, path: Any) -> None:
 
 
 def write_junit(summary: Summary, path: Any) -> None:
-    """One testcase per observation, grouped in a suite per capability."""
+    """One testcase per observation, grouped in a suite per capability; stale deviations of
+    the expectations file in a suite of their own (skipped, with the reason to remove them)."""
     root = ElementTree.Element("testsuites", name="bigv-conformance")
     by_capability: dict[str, list[Observation]] = defaultdict(list)
     for observation in summary.observations:
@@ -173,13 +412,49 @@ def write_junit(summary: Summary, path: Any) -> None:
                 time=f"{o.duration:.3f}",
             )
             if o.outcome == "failed":
-                failure = ElementTree.SubElement(case, "failure", message=o.title)
-                curl = (o.exchange or {}).get("curl")
-                failure.text = o.message + (f"\n\nReproduce:\n{curl}" if curl else "")
+                failure = ElementTree.SubElement(case, "failure", message=_scrub(o.title))
+                text = _scrub(o.message)
+                if o.step:
+                    text = f"[step {o.step}] {text}"
+                if o.curl:
+                    text += f"\n\nReproduce:\n{_scrub(o.curl)}"
+                failure.text = text
             elif o.outcome == "skipped":
-                ElementTree.SubElement(case, "skipped", message=o.message or o.title)
+                ElementTree.SubElement(case, "skipped", message=_scrub(o.message or o.title))
             elif o.outcome == "deviation":
                 ElementTree.SubElement(
                     case, "skipped", message=f"accepted deviation: {o.deviation_reason}"
                 )
+    if summary.stale_deviations:
+        suite = ElementTree.SubElement(
+            root,
+            "testsuite",
+            name="expectations (stale deviations)",
+            tests=str(len(summary.stale_deviations)),
+            failures="0",
+            skipped=str(len(summary.stale_deviations)),
+        )
+        for entry in summary.stale_deviations:
+            case = ElementTree.SubElement(
+                suite,
+                "testcase",
+                classname="expectations",
+                name=f"{entry['check']} [{entry.get('operation') or entry.get('test_id')}]",
+                time="0.000",
+            )
+            ElementTree.SubElement(case, "skipped", message=stale_advice(entry))
     ElementTree.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def stale_advice(entry: dict[str, Any]) -> str:
+    """One sentence on what to do about a stale deviation."""
+    if entry.get("status") == "passes":
+        return (
+            f"stale deviation: {entry['check']} now passes on "
+            f"{entry.get('operation') or entry.get('test_id')}; remove it from the "
+            "expectations file"
+        )
+    return (
+        f"stale deviation: {entry['check']} on {entry.get('operation') or entry.get('test_id')} "
+        "was not run (profile or name?); nothing matched it"
+    )

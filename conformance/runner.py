@@ -25,8 +25,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 import spec
 from bigv_conformance import __version__
 from conformance import plugin, report
+from conformance.client import OtpCommandFailed
 from conformance.embedded import EmulatorFailed, embedded_emulator
 from conformance.results import Summary, write_junit, write_summary
+from conformance.sweep import SweepError, sweep
 from conformance.target import Target
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
@@ -136,6 +138,12 @@ def versions() -> dict[str, str]:
 
 def run(target: Target, console: Console) -> RunOutcome:
     """Run the whole suite against the target and write the reports."""
+    from conformance import expectations
+
+    try:  # a bad expectations file ends the run before it starts (exit 2, one line)
+        accepted = expectations.load(target.expectations) if target.expectations else None
+    except expectations.ExpectationsError as error:
+        raise RunError(str(error)) from None
     report_dir = Path(target.report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
     (report_dir / "ledger.jsonl").unlink(missing_ok=True)
@@ -148,9 +156,17 @@ def run(target: Target, console: Console) -> RunOutcome:
             plugin.PREFIX_VARIABLE: plugin.new_prefix(),
         }
         with _environment(environment):
-            code = pytest.main(pytest_arguments(live), plugins=[collector, Progressbar(console)])
+            try:
+                code = pytest.main(
+                    pytest_arguments(live), plugins=[collector, Progressbar(console)]
+                )
+            finally:
+                if not target.embedded:
+                    _final_sweep(live, environment[plugin.PREFIX_VARIABLE])
     if collector.errors:
         raise RunError(f"the suite could not be loaded: {collector.errors[0]}")
+    if code == pytest.ExitCode.INTERRUPTED:
+        raise KeyboardInterrupt  # the plugin purged what the run created before pytest returned
     if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
         return RunOutcome(EXIT_USAGE, None, report_dir)
     if code == pytest.ExitCode.NO_TESTS_COLLECTED or not collector.observations:
@@ -165,12 +181,22 @@ def run(target: Target, console: Console) -> RunOutcome:
         observations=collector.observations,
         traffic=collector.traffic,
     )
+    if accepted is not None:
+        expectations.apply(summary, accepted)
     write_summary(summary, report_dir / "summary.json")
     write_junit(summary, report_dir / "junit.xml")
     report.write_html(summary, collector.examples, report_dir / "report.html")
     return RunOutcome(
         EXIT_CONFORMANT if summary.conformant else EXIT_NOT_CONFORMANT, summary, report_dir
     )
+
+
+def _final_sweep(live: Target, prefix: str) -> None:
+    """After every test process is done, remove anything still named with the run's prefix."""
+    if live.profile == "read-only":
+        return
+    with contextlib.suppress(SweepError, OtpCommandFailed):
+        sweep(live, f"{prefix}-", dry_run=False, say=lambda line: None)
 
 
 def _describe(target: Target, live: Target) -> dict[str, Any]:

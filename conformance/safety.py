@@ -75,6 +75,28 @@ class Ledger:
         return str(identifier) in self.groups
 
 
+class Budget:
+    """Machines this process has alive at once, against the run's --max-vms share."""
+
+    def __init__(self, cap: int | None) -> None:
+        self.cap = cap
+        self.alive = 0
+        self._lock = threading.Lock()
+
+    def room(self, count: int = 1) -> bool:
+        """Whether `count` more machines fit under the cap."""
+        with self._lock:
+            return self.cap is None or self.alive + count <= self.cap
+
+    def created(self, count: int = 1) -> None:
+        with self._lock:
+            self.alive += count
+
+    def removed(self, count: int = 1) -> None:
+        with self._lock:
+            self.alive = max(0, self.alive - count)
+
+
 class Names:
     """Fresh names with the run's prefix, unique across the run's processes."""
 
@@ -84,9 +106,14 @@ class Names:
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
 
+    @property
+    def process_prefix(self) -> str:
+        """What every name made by this process starts with (and no other process's)."""
+        return f"{self.prefix}-{self.process}-" if self.process else f"{self.prefix}-"
+
     def fresh(self, kind: str = "p") -> str:
         with self._lock:
-            return f"{self.prefix}-{kind}{self.process}x{next(self._counter)}"
+            return f"{self.process_prefix}{kind}{next(self._counter)}"
 
 
 def is_valid_name(value: Any) -> bool:

@@ -14,14 +14,15 @@ from typing import Any
 import pytest
 
 from conformance.api import Api, Reply
-from conformance.safety import Names
+from conformance.safety import Budget, Names
 from conformance.verdict import ConformanceFailure, expect
 from spec import lifecycle
 
 
-def scenario(test_id: str, capability: str) -> pytest.MarkDecorator:
-    """Mark a scenario with its stable id and the capability it proves."""
-    return pytest.mark.bigv_scenario(test_id=test_id, capability=capability)
+def scenario(test_id: str, capability: str, *, writes: bool = True) -> pytest.MarkDecorator:
+    """Mark a scenario with its stable id and the capability it proves; `writes=False` for
+    one that only reads (it runs under the read-only profile too)."""
+    return pytest.mark.bigv_scenario(test_id=test_id, capability=capability, writes=writes)
 
 
 def expect_status(reply: Reply, wanted: int | tuple[int, ...], why: str) -> None:
@@ -38,10 +39,19 @@ def expect_status(reply: Reply, wanted: int | tuple[int, ...], why: str) -> None
 class Machines:
     """Virtual machines created by one scenario, purged when it ends."""
 
-    def __init__(self, api: Api, names: Names) -> None:
+    def __init__(self, api: Api, names: Names, budget: Budget | None = None) -> None:
         self.api = api
         self.names = names
+        self.budget = budget or Budget(None)
         self.created: list[tuple[str, str, int]] = []  # (account, group, id)
+
+    def need(self, count: int) -> None:
+        """Skip the scenario, saying why, when `count` more machines exceed --max-vms."""
+        if not self.budget.room(count):
+            pytest.skip(
+                f"needs {count} more machine(s) alive at once; --max-vms allows "
+                f"{self.budget.cap} in this process and {self.budget.alive} are alive"
+            )
 
     def name(self) -> str:
         """A fresh name carrying the run's prefix."""
@@ -51,9 +61,11 @@ class Machines:
         """Remember a machine this scenario made, so that it is purged at the end."""
         key = (self.api.run.target.account, group or self.api.run.target.group, machine["id"])
         self.created.append(key)
+        self.budget.created()
 
     def create(self, *, wait: bool = True, group: str | None = None, **attributes: Any) -> dict:
         """Create a machine (202) and, unless told not to, wait until it is provisioned."""
+        self.need(1)
         body = {"name": self.name(), **attributes}
         path = {"group": group} if group else {}
         reply = self.api.call("createVirtualMachine", path=path, body=body)
@@ -109,6 +121,8 @@ class Machines:
                 continue
             if reply.status not in (204, 404):
                 problems.append(f"purge of {machine_id} answered {reply.status}")
+            else:
+                self.budget.removed()
         self.created.clear()
         return problems
 

@@ -66,6 +66,14 @@ def config_for(run_target: Target, operations: list[dict[str, Any]] | None = Non
         "parameters": {"account": run_target.account, "group": run_target.group},
         "request-timeout": 30,
     }
+    operations = list(operations or [])
+    if run_target.profile == "read-only":
+        # Only GET operations; and nothing that sends other methods to see them refused.
+        # (A config filter, not schema.include(): schemathesis 4.32 drops include() filters
+        # when the config has [[operations]] entries.)
+        operations.append({"exclude-method": "GET", "enabled": False})
+        data["checks"]["unsupported_method"] = {"enabled": False}
+        data["phases"]["coverage"]["unexpected-methods"] = []
     if operations:
         data["operations"] = operations
     if run_target.seed is not None:
@@ -73,18 +81,10 @@ def config_for(run_target: Target, operations: list[dict[str, Any]] | None = Non
     return schemathesis.Config.from_dict(data)
 
 
-def _filtered(schema: Any, run_target: Target) -> Any:
-    return schema.include(method="GET") if run_target.profile == "read-only" else schema
-
-
 @cache
 def base_schema() -> Any:
     """The API document as a schemathesis schema, account and group fixed."""
-    run_target = target()
-    return _filtered(
-        schemathesis.openapi.from_path(str(spec.API_PATH), config=config_for(run_target)),
-        run_target,
-    )
+    return schemathesis.openapi.from_path(str(spec.API_PATH), config=config_for(target()))
 
 
 def property_schema(objects_for: Any) -> Any:
@@ -96,4 +96,4 @@ def property_schema(objects_for: Any) -> Any:
         if fixed:
             operations.append({"include-operation-id": operation_id, "parameters": fixed})
     config = config_for(run_target, operations)
-    return _filtered(schemathesis.openapi.from_path(str(spec.API_PATH), config=config), run_target)
+    return schemathesis.openapi.from_path(str(spec.API_PATH), config=config)

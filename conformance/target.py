@@ -39,7 +39,12 @@ ENVIRONMENT = {
     "workers": "BIGV_WORKERS",
     "report_dir": "BIGV_REPORT_DIR",
     "expectations": "BIGV_EXPECTATIONS",
+    "rate_limit": "BIGV_RATE_LIMIT",
+    "max_vms": "BIGV_MAX_VMS",
+    "credentials_file": "BIGV_CREDENTIALS_FILE",
+    "cluster_domain": "BIGV_CLUSTER_DOMAIN",
 }
+CREDENTIAL_KEYS = ("user", "password", "otp", "otp_command", "token")
 
 
 class ConfigError(Exception):
@@ -72,6 +77,8 @@ class Target:
     poll_interval: float = 0.5
     emulator_args: tuple[str, ...] = ()
     emulator_seed_file: Path | None = None
+    rate_limit: float | None = None  # requests per second, None: no cap
+    max_vms: int | None = None  # machines alive at once, None: no cap
 
     @property
     def embedded(self) -> bool:
@@ -142,7 +149,12 @@ def _convert(name: str, value: Any, origin: str) -> Any:
             if number < (0 if name == "seed" else 1):
                 raise ValueError("too small")
             return number
-        if name in ("wait_timeout", "poll_interval"):
+        if name == "max_vms":
+            number = int(value)
+            if number < 1:
+                raise ValueError("too small")
+            return number
+        if name in ("wait_timeout", "poll_interval", "rate_limit"):
             number = float(value)
             if number <= 0:
                 raise ValueError("must be positive")
@@ -158,6 +170,28 @@ def _convert(name: str, value: Any, origin: str) -> Any:
     except (ValueError, KeyError, TypeError):
         raise ConfigError(f"{name.replace('_', '-')} from {origin}: bad value {value!r}") from None
     return value
+
+
+def _read_credentials_file(path: Path) -> dict[str, tuple[Any, str]]:
+    """Credentials from a TOML file that only its owner may read (mode 0600)."""
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        raise ConfigError(f"credentials file not found: {path}") from None
+    if mode != 0o600:
+        raise ConfigError(
+            f"credentials file {path} must be readable by its owner only "
+            f"(mode 0600, it is {mode:04o}): chmod 600 {path}"
+        )
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"credentials file {path} cannot be read: {error}") from None
+    unknown = sorted(set(data) - set(CREDENTIAL_KEYS))
+    if unknown:
+        raise ConfigError(f"credentials file {path}: unknown setting {unknown[0]!r}")
+    return {key: (value, f"credentials file {path}") for key, value in data.items()}
 
 
 def _check(settings: dict[str, Any]) -> None:
@@ -201,11 +235,15 @@ def load_target(flags: Mapping[str, Any], environ: Mapping[str, str] | None = No
         layers.update(_read_target_file(Path(target_file[0])))
     elif url is None:
         layers.update(_read_target_file(EMULATOR_TARGET_FILE))
+    credentials_file = given("credentials_file")
+    if credentials_file is not None:
+        layers.update(_read_credentials_file(Path(credentials_file[0])))
     for name in {f.name for f in dataclasses.fields(Target)} | set(ENVIRONMENT):
         found = given(name)
         if found is not None:
             layers[name] = found
     layers.pop("target_file", None)
+    layers.pop("credentials_file", None)
     settings = {name: _convert(name, value, origin) for name, (value, origin) in layers.items()}
     settings.setdefault("url", None)
     settings.setdefault("group", "default")

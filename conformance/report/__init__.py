@@ -1,14 +1,31 @@
-"""The HTML conformance report: one self-contained page per run (Jinja2, no remote assets)."""
+"""The HTML conformance report: one self-contained page per run (Jinja2, no remote assets).
+
+`write_html(summary, examples, path)` writes it. The page is built from a view of the run made
+here (problems with what the documentation says next to what the API did, the matrix of
+operations and checks, scenarios, charts, one real exchange per operation) and rendered by
+`templates/report.html.j2`; the CSS and the small filter script are inlined from
+`templates/report.css` and `templates/report.js`. Everything reads without JavaScript.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 
-from conformance.results import Observation, Summary
+from conformance import redaction
+from conformance.report import charts, documentation
+from conformance.results import OUTCOMES, Observation, Problem, Summary
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 _ENVIRONMENT = Environment(
     loader=PackageLoader("conformance.report", "templates"),
@@ -16,31 +33,435 @@ _ENVIRONMENT = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_ENVIRONMENT.filters["md"] = lambda text: inline_markdown(text)
+
+# Matrix columns: the response checks first, then the other built-ins, then the suite's own.
+CHECK_ORDER = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+    "positive_data_acceptance",
+    "missing_required_header",
+    "ignored_auth",
+    "unsupported_method",
+    "allow_header_conformance",
+    "use_after_free",
+    "ensure_resource_availability",
+    "object_level_authorization",
+    "vm_hostname_derivation",
+    "vm_head_follows_power",
+    "vm_update_applied",
+    "vm_created_as_requested",
+    "action_echoed",
+    "execution",
+)
+CHECK_SHORT = {
+    "not_a_server_error": "no 5xx",
+    "status_code_conformance": "status",
+    "content_type_conformance": "content type",
+    "response_headers_conformance": "headers",
+    "response_schema_conformance": "schema",
+    "negative_data_rejection": "rejects invalid",
+    "positive_data_acceptance": "accepts valid",
+    "missing_required_header": "needs header",
+    "ignored_auth": "auth enforced",
+    "unsupported_method": "405 method",
+    "allow_header_conformance": "Allow header",
+    "use_after_free": "gone after delete",
+    "ensure_resource_availability": "there after create",
+    "object_level_authorization": "object authz",
+    "vm_hostname_derivation": "hostname",
+    "vm_head_follows_power": "head / power",
+    "vm_update_applied": "update applied",
+    "vm_created_as_requested": "created as asked",
+    "action_echoed": "echo",
+    "execution": "test ran",
+}
+SYMBOL = {"failed": "\u2717", "deviation": "\u2248", "passed": "\u2713", "skipped": "\u2013"}
 
 
-def matrix(observations: list[Observation]) -> tuple[list[str], list[str], dict]:
-    """Operations (rows) x checks (columns) -> outcome counts."""
-    cells: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for observation in observations:
-        if observation.operation:
-            cells[(observation.operation, observation.check)][observation.outcome] += 1
-    operations = sorted({operation for operation, _ in cells})
-    checks = sorted({check for _, check in cells})
-    return operations, checks, cells
+@cache
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+
+
+def markdown(text: str) -> Markup:
+    """SOURCES.md text as HTML (raw HTML in it is escaped)."""
+    return Markup(_markdown().render(text or ""))
+
+
+def inline_markdown(text: str) -> Markup:
+    """One line of the spec's CommonMark (code spans, emphasis) as HTML."""
+    return Markup(_markdown().renderInline(text or ""))
+
+
+def _scrub(text: str | None) -> str:
+    return redaction.redact_message(text or "", [])
+
+
+def pretty(body: Any) -> str:
+    """A body for reading: JSON indented, anything else as it came."""
+    if body is None or body == "":
+        return ""
+    try:
+        return json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return str(body)
+
+
+def worst(counts: dict[str, int]) -> str:
+    """The outcome a cell or row shows: failed over deviation over passed over skipped."""
+    for outcome in ("failed", "deviation", "passed", "skipped"):
+        if counts.get(outcome):
+            return outcome
+    return "none"
+
+
+def _status_class(status: str) -> str:
+    return f"s{str(status)[:1]}xx" if str(status)[:1].isdigit() else "sother"
+
+
+# -- views ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ExchangeView:
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: str
+    status: Any
+    response_headers: dict[str, str]
+    response_body: str
+    elapsed: float | None
+    curl: str
+
+
+def exchange_view(exchange: dict[str, Any] | None) -> ExchangeView | None:
+    if not exchange:
+        return None
+    request, response = exchange.get("request") or {}, exchange.get("response") or {}
+    return ExchangeView(
+        method=request.get("method", ""),
+        url=_scrub(request.get("url", "")),
+        request_headers=redaction.redact_headers(request.get("headers") or {}),
+        request_body=_scrub(pretty(request.get("body"))),
+        status=response.get("status"),
+        response_headers=redaction.redact_headers(response.get("headers") or {}),
+        response_body=_scrub(pretty(response.get("body"))),
+        elapsed=response.get("elapsed"),
+        curl=_scrub(exchange.get("curl", "")),
+    )
+
+
+@dataclass
+class StoryLine:
+    text: str
+    failed: bool
+
+
+@dataclass
+class ProblemView:
+    """One broken rule, with the documentation beside the evidence."""
+
+    anchor: str
+    problem: Problem
+    title: str
+    level: str
+    kind: str
+    operation: str | None
+    short_operation: str | None
+    check: str
+    check_text: str
+    capability: dict[str, str]
+    tests: list[str]
+    stopped: list[str]
+    kinds: dict[str, int]
+    message: str
+    step: str | None
+    exchange: ExchangeView | None
+    reason: str | None
+    doc: documentation.OperationDoc | None
+    sources: Markup | None
+    capability_sources: Markup | None
+    status_seen: str | None
+    schema: str | None
+    schema_reference: str | None
+    field_sources: Markup | None
+    story: list[StoryLine] = field(default_factory=list)
+    scenario_function: str | None = None
+    search: str = ""
+
+
+def _story(test_id: str, step: str | None) -> tuple[list[StoryLine], str | None]:
+    found = documentation.scenario(test_id)
+    if found is None:
+        return [], None
+    numbers: set[int] = set()
+    match = re.match(r"\s*(\d+)(?:\s*-\s*(\d+))?", step or "")
+    if match:
+        first = int(match.group(1))
+        numbers = set(range(first, int(match.group(2) or first) + 1))
+    lines = []
+    for line in found.story.splitlines():
+        number = re.match(r"(\d+)\.", line)
+        lines.append(StoryLine(line, bool(number and int(number.group(1)) in numbers)))
+    return lines, f"{found.module}::{found.function}"
+
+
+def problem_view(problem: Problem, anchor: str) -> ProblemView:
+    first = problem.first
+    doc = documentation.operation(problem.operation) if problem.kind != "scenario" else None
+    capability = documentation.capability(problem.capability)
+    schema = schema_reference = field_sources = None
+    status = first.status
+    if problem.check == "response_schema_conformance" and doc is not None:
+        found = documentation.response_schema(problem.operation, status)
+        if found:
+            schema = documentation.schema_text(found["schema"])
+            schema_reference = found["reference"]
+        failing = documentation.failing_field(first.message)
+        if failing and failing[1]:
+            row = documentation.schema_field_sources(*failing)
+            field_sources = markdown(row) if row else None
+    story: list[StoryLine] = []
+    function = None
+    if problem.kind == "scenario":
+        story, function = _story(first.test_id, first.step)
+    kinds = Counter(
+        {o.base_test_id: o.kind for o in [*problem.observations, *problem.stopped]}.values()
+    )
+    view = ProblemView(
+        anchor=anchor,
+        problem=problem,
+        title=_scrub(problem.title) or problem.check,
+        level=problem.level,
+        kind=problem.kind,
+        operation=problem.operation,
+        short_operation=documentation.short_label(problem.operation) if problem.operation else None,
+        check=problem.check,
+        check_text=documentation.check(problem.check),
+        capability=capability,
+        tests=problem.tests,
+        stopped=[o.test_id for o in problem.stopped],
+        kinds=dict(kinds),
+        message=_scrub(first.message),
+        step=first.step,
+        exchange=exchange_view(first.exchange),
+        reason=problem.reason,
+        doc=doc,
+        sources=markdown(doc.sources) if doc and doc.sources else None,
+        capability_sources=markdown(capability["sources"]) if capability["sources"] else None,
+        status_seen=str(status) if status is not None else None,
+        schema=schema,
+        schema_reference=schema_reference,
+        field_sources=field_sources,
+        story=story,
+        scenario_function=function,
+    )
+    view.search = " ".join(
+        str(part)
+        for part in (
+            view.title,
+            view.operation,
+            doc.operation_id if doc else "",
+            view.check,
+            view.capability["name"],
+            " ".join(view.tests),
+        )
+    )
+    return view
+
+
+@dataclass
+class Cell:
+    outcome: str
+    counts: dict[str, int]
+    text: str
+    tip: str
+
+
+@dataclass
+class MatrixRow:
+    label: str
+    short: str
+    operation_id: str
+    capability: str
+    level: str
+    cells: list[Cell | None]
+    statuses: list[tuple[str, int, str]]
+    requests: int
+    outcome: str
+    anchor: str
+    problem: str | None = None  # the anchor of the problem card about this operation
+
+
+def _cell(counts: dict[str, int]) -> Cell | None:
+    total = sum(counts.values())
+    if not total:
+        return None
+    outcome = worst(counts)
+    shown = counts[outcome]
+    text = f"{SYMBOL[outcome]} {shown}" + (
+        f"/{total}" if outcome in ("failed", "deviation") else ""
+    )
+    tip = ", ".join(f"{counts[o]} {o}" for o in OUTCOMES if counts.get(o))
+    return Cell(outcome, counts, text, tip)
+
+
+def matrix_view(data: dict[str, Any]) -> tuple[list[str], list[MatrixRow]]:
+    operations = data["operations"]
+    present = {check for row in operations.values() for check in row["checks"]}
+    checks = [c for c in CHECK_ORDER if c in present] + sorted(present - set(CHECK_ORDER))
+    rows = []
+    for label, doc in documentation.operations().items():
+        seen = operations.get(label, {"checks": {}, "statuses": {}, "requests": 0})
+        cells = [
+            _cell({o: seen["checks"].get(check, {}).get(o, 0) for o in OUTCOMES})
+            for check in checks
+        ]
+        totals = Counter()
+        for cell in cells:
+            if cell:
+                totals.update(cell.counts)
+        rows.append(
+            MatrixRow(
+                label=label,
+                short=documentation.short_label(label),
+                operation_id=doc.operation_id,
+                capability=doc.capability,
+                level=doc.level,
+                cells=cells,
+                statuses=[
+                    (status, count, _status_class(status))
+                    for status, count in sorted(seen["statuses"].items())
+                ],
+                requests=seen["requests"],
+                outcome=worst(totals),
+                anchor=f"op-{doc.operation_id}",
+            )
+        )
+    return checks, rows
+
+
+@dataclass
+class ScenarioRow:
+    observation: Observation
+    title: str
+    story: str
+    anchor: str | None
+
+
+@dataclass
+class ExampleView:
+    doc: documentation.OperationDoc
+    anchor: str
+    exchange: ExchangeView | None
+    status_description: str
+
+
+def _examples(examples: dict[str, Any]) -> list[ExampleView]:
+    views = []
+    for label, doc in documentation.operations().items():
+        exchange = exchange_view(examples.get(label))
+        description = ""
+        if exchange is not None:
+            description = dict(doc.responses).get(str(exchange.status), "")
+        views.append(ExampleView(doc, f"ex-{doc.operation_id}", exchange, description))
+    return views
+
+
+def _verdict_sentence(summary: Summary, problems: list[ProblemView]) -> str:
+    required = [p for p in problems if p.level == "required"]
+    advisory = len(problems) - len(required)
+    if summary.conformant:
+        text = "Every required check passed: the target behaves as the original documentation says."
+        if advisory:
+            text += (
+                f" {advisory} advisory rule{'s are' if advisory != 1 else ' is'} broken "
+                "(listed below; advisory failures do not change the verdict)."
+            )
+        return text
+    return (
+        f"The target breaks {len(required)} required rule{'s' if len(required) != 1 else ''} "
+        "of the documentation"
+        + (f" and {advisory} advisory one{'s' if advisory != 1 else ''}" if advisory else "")
+        + ". Each is explained below with the documentation it breaks, what the API answered, "
+        "and a curl line to reproduce it."
+    )
+
+
+def context(summary: Summary, examples: dict[str, Any]) -> dict[str, Any]:
+    """Everything the template shows."""
+    data = summary.to_dict()
+    problems = [problem_view(p, f"problem-{i}") for i, p in enumerate(summary.problems(), 1)]
+    accepted = [problem_view(p, f"deviation-{i}") for i, p in enumerate(summary.accepted(), 1)]
+    anchors = {}
+    for view in [*problems, *accepted]:
+        for test in [*view.tests, *view.stopped]:
+            anchors.setdefault(test, view.anchor)
+    checks, rows = matrix_view(data)
+    for row in rows:
+        for view in [*problems, *accepted]:
+            if view.operation == row.label:
+                row.problem = view.anchor
+                break
+    scenarios = []
+    for observation in summary.observations:
+        if observation.kind != "scenario" or observation.check != "scenario":
+            continue
+        found = documentation.scenario(observation.test_id)
+        story = found.story if found else ""
+        title = documentation.humanise(found.function) if found else observation.title
+        scenarios.append(ScenarioRow(observation, title, story, anchors.get(observation.test_id)))
+    scenarios.sort(key=lambda row: (OUTCOME_RANK[row.observation.outcome], row.observation.test_id))
+    chart_rows = [
+        (
+            row.operation_id,
+            row.label,
+            {o: sum(c.counts[o] for c in row.cells if c) for o in OUTCOMES},
+        )
+        for row in rows
+        if any(row.cells)
+    ]
+    time_rows = [
+        (row.operation_id, row.label, data["operations"][row.label])
+        for row in rows
+        if data["operations"].get(row.label, {}).get("requests")
+    ]
+    return {
+        "summary": summary,
+        "data": data,
+        "verdict_sentence": _verdict_sentence(summary, problems),
+        "problems": problems,
+        "accepted": accepted,
+        "stale": data["stale_deviations"],
+        "checks": checks,
+        "check_short": CHECK_SHORT,
+        "check_text": {check: documentation.check(check) for check in checks},
+        "rows": rows,
+        "scenarios": scenarios,
+        "capabilities": [
+            {**documentation.capability(name), **counts, "total": sum(counts[o] for o in OUTCOMES)}
+            for name, counts in data["capabilities"].items()
+        ],
+        "outcomes_chart": charts.outcomes_per_operation(chart_rows),
+        "times_chart": charts.response_times(time_rows) if time_rows else None,
+        "examples": _examples(examples),
+        "symbol": SYMBOL,
+        "css": Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),
+        "script": Markup((TEMPLATES / "report.js").read_text(encoding="utf-8")),
+    }
+
+
+OUTCOME_RANK = {"failed": 0, "deviation": 1, "skipped": 2, "passed": 3}
 
 
 def render(summary: Summary, examples: dict[str, Any]) -> str:
-    operations, checks, cells = matrix(summary.observations)
-    return _ENVIRONMENT.get_template("report.html.j2").render(
-        summary=summary,
-        data=summary.to_dict(),
-        operations=operations,
-        checks=checks,
-        cells=cells,
-        failures=summary.failures(),
-        scenarios=[o for o in summary.observations if o.kind == "scenario"],
-        examples=dict(sorted(examples.items())),
-    )
+    return _ENVIRONMENT.get_template("report.html.j2").render(**context(summary, examples))
 
 
 def write_html(summary: Summary, examples: dict[str, Any], path: Path) -> None:

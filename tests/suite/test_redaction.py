@@ -33,3 +33,14 @@ def test_basic_credentials_are_secrets_in_their_base64_form_too():
     variants = redaction.secret_variants(["pw123"], "alice")
     encoded = base64.b64encode(b"alice:pw123").decode()
     assert encoded in variants and "pw123" in variants
+
+
+def test_messages_lose_credentials_in_every_form():
+    message = (
+        "curl -H 'Authorization: Basic YWxpY2U6c2VjcmV0' -H \"X-Yubikey-Otp: cccc\" "
+        '-d \'{"root_password": "hunter2"}\' headers {"Authorization": "Bearer apikey.k1"} pw9'
+    )
+    text = redaction.redact_message(message, ["pw9"])
+    for secret in ("YWxpY2U6c2VjcmV0", "cccc", "hunter2", "apikey.k1", "pw9"):
+        assert secret not in text
+    assert "Basic [REDACTED]" in text and "Bearer [REDACTED]" in text

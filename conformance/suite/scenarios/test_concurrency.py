@@ -15,7 +15,7 @@ def _create_all(bigv, names):
     """Create machines of the given names at once, each from its own connection."""
 
     def create(name):
-        run = dataclasses.replace(bigv.run, session=new_session())
+        run = dataclasses.replace(bigv.run, session=new_session(bigv.run.target))
         return Api(run, bigv.api.schema).call("createVirtualMachine", body={"name": name})
 
     with ThreadPoolExecutor(max_workers=len(names)) as pool:
@@ -29,6 +29,7 @@ def test_concurrent_creates_of_one_name_make_one_machine(bigv, machines):
     2. Exactly one answers 202; the others 400 (the name is taken).
     3. The group lists one machine of that name.
     """
+    machines.need(1)
     name = machines.name()
     with step(f"1. {ATTEMPTS} creates of {name!r} at once"):
         replies = _create_all(bigv, [name] * ATTEMPTS)
@@ -54,6 +55,7 @@ def test_concurrent_creates_of_different_names_all_succeed(bigv, machines):
     1. Send six creates of different names at once.
     2. All answer 202, with six different ids.
     """
+    machines.need(ATTEMPTS)
     names = [machines.name() for _ in range(ATTEMPTS)]
     with step(f"1. {ATTEMPTS} creates at once"):
         replies = _create_all(bigv, names)

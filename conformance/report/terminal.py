@@ -1,0 +1,99 @@
+"""The one-screen terminal summary of a run: capabilities, problems, deviations, verdict.
+
+`print_summary(console, summary, report_dir)` is what `bigv-conformance run` prints after the
+progress view. Problems are grouped as in the HTML report (one line per rule broken), so a
+single fault that fails fifty tests is one line, not fifty.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from conformance.report import documentation
+from conformance.results import Problem, Summary, stale_advice
+
+MAX_PROBLEMS = 8
+
+
+def _where(problem: Problem) -> str:
+    if problem.kind == "scenario":
+        return f"scenario {problem.key[0]}"
+    doc = documentation.operation(problem.operation)
+    return doc.operation_id if doc else (problem.operation or problem.key[0])
+
+
+def problem_line(problem: Problem) -> str:
+    """One line (rich markup) for one rule broken."""
+    tests = len(problem.tests)
+    check = "" if problem.kind == "scenario" else f" · {problem.check}"
+    return (
+        f"[red]✗[/red] [bold]{problem.level}[/bold] {escape(_where(problem))}{escape(check)}: "
+        f"{escape(problem.title)} [dim]({tests} test{'s' if tests != 1 else ''})[/dim]"
+    )
+
+
+def print_summary(console: Console, summary: Summary, report_dir: Any) -> None:
+    """Capabilities, problems, deviations and the verdict, on one screen."""
+    data = summary.to_dict()
+    seed = data["seed"] if data["seed"] is not None else "random"
+    console.print(
+        f"[bold]BigV conformance of {escape(str(data['target']['url']))}[/bold] "
+        f"(profile {data['profile']}, seed {seed}, {data['duration']:.0f} s)",
+        highlight=False,
+    )
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("capability", "level", "passed", "failed", "deviation", "skipped"):
+        table.add_column(column, justify="left" if column in ("capability", "level") else "right")
+    for name, row in data["capabilities"].items():
+        failed = f"[bold red]{row['failed']}[/bold red]" if row["failed"] else "0"
+        deviation = f"[yellow]{row['deviation']}[/yellow]" if row["deviation"] else "0"
+        table.add_row(
+            name, row["level"], str(row["passed"]), failed, deviation, str(row["skipped"])
+        )
+    console.print(table)
+
+    problems = summary.problems()
+    if problems:
+        required = sum(p.level == "required" for p in problems)
+        console.print(
+            f"[bold]Problems: {len(problems)} rule{'s' if len(problems) != 1 else ''} broken "
+            f"({required} required)[/bold]"
+        )
+        for problem in problems[:MAX_PROBLEMS]:
+            console.print(problem_line(problem), highlight=False)
+        if len(problems) > MAX_PROBLEMS:
+            console.print(f"... and {len(problems) - MAX_PROBLEMS} more in the report")
+    accepted = summary.accepted()
+    if accepted:
+        count = data["score"]["deviations"]["accepted"]
+        console.print(
+            f"[yellow]Accepted deviations:[/yellow] {count} judgement{'s' if count != 1 else ''} "
+            f"of {len(accepted)} rule{'s' if len(accepted) != 1 else ''} listed in "
+            f"{escape(str((data['expectations'] or {}).get('file', '')))}",
+            highlight=False,
+        )
+    if summary.stale_deviations:
+        console.print(
+            f"[bold yellow]Stale deviations: {len(summary.stale_deviations)} listed but not "
+            "failing[/bold yellow] (reported; they do not fail the run)"
+        )
+        for entry in summary.stale_deviations[:MAX_PROBLEMS]:
+            console.print(f"[yellow]![/yellow] {escape(stale_advice(entry))}", highlight=False)
+
+    score = data["score"]
+    colour = "green" if summary.conformant else "red"
+    console.print(
+        f"[bold {colour}]{data['verdict']}[/bold {colour}]: required "
+        f"{score['required']['passed']}/{score['required']['total']} passed, advisory "
+        f"{score['advisory']['passed']}/{score['advisory']['total']} passed, "
+        f"{score['deviations']['accepted']} accepted deviations"
+        + (f", {score['deviations']['stale']} stale" if score["deviations"]["stale"] else ""),
+        highlight=False,
+    )
+    console.print(f"Report: {escape(str(Path(report_dir) / 'report.html'))}", highlight=False)

@@ -1,0 +1,238 @@
+"""Safe against a real cloud: runs leave nothing behind, read-only sends only GET, killed runs
+are swept, signals clean up, the machine cap holds, secrets files are guarded, 429/503 retried."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from conformance import transport
+from conformance.client import new_session
+from conformance.target import load_target
+from tests.suite.conftest import CREDENTIALS
+
+pytestmark = pytest.mark.slow
+
+
+def cli(*arguments: str) -> list[str]:
+    return [sys.executable, "-m", "bigv_conformance", *arguments]
+
+
+def run(emulator, tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        cli(
+            "run",
+            "--target",
+            emulator.url,
+            *CREDENTIALS,
+            "--seed",
+            "5",
+            "--report-dir",
+            str(tmp_path),
+            *arguments,
+        ),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_a_full_run_leaves_the_account_exactly_as_it_was(emulator, tmp_path):
+    before = emulator.snapshot()
+    result = run(emulator, tmp_path, "--max-examples", "3")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert emulator.snapshot() == before
+    created = [json.loads(line) for line in (tmp_path / "ledger.jsonl").read_text().splitlines()]
+    assert created, "the ledger records what the run created"
+
+
+def test_the_read_only_profile_sends_only_get(emulator, tmp_path):
+    before = emulator.snapshot()
+    result = run(emulator, tmp_path, "--profile", "read-only")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    methods = {method for method, _, _ in emulator.requests()}
+    assert methods == {"GET"}, methods
+    assert len(emulator.requests()) > 50
+    assert emulator.snapshot() == before
+
+
+def test_the_machine_cap_holds(emulator, tmp_path):
+    result = run(emulator, tmp_path, "--max-examples", "2", "--max-vms", "3")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    alive = peak = 0
+    for method, path, status in emulator.requests():
+        created = method == "POST" and path.endswith(("/virtual_machines", "/vm_create"))
+        if created and status == 202:
+            alive += 1
+        elif method == "DELETE" and "purge=true" in path and status == 204:
+            alive -= 1
+        peak = max(peak, alive)
+    assert 0 < peak <= 3, peak
+
+
+def _start_and_wait_for_machines(emulator, tmp_path) -> subprocess.Popen:
+    process = subprocess.Popen(
+        cli(
+            "run",
+            "--target",
+            emulator.url,
+            *CREDENTIALS,
+            "--seed",
+            "5",
+            "--report-dir",
+            str(tmp_path),
+        ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        creates = [r for r in emulator.requests() if r[0] == "POST" and r[2] == 202]
+        if len(creates) >= 15:
+            return process
+        time.sleep(0.2)
+    process.kill()
+    pytest.fail("the run never created machines")
+
+
+def test_a_killed_run_is_swept_clean(emulator, tmp_path):
+    before = emulator.snapshot()
+    process = _start_and_wait_for_machines(emulator, tmp_path)
+    process.kill()
+    process.wait()
+    assert emulator.snapshot() != before, "the killed run left machines behind"
+    swept = subprocess.run(
+        cli("sweep", "--target", emulator.url, *CREDENTIALS),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert swept.returncode == 0, swept.stdout + swept.stderr
+    assert "removed virtual machine bvc" in swept.stdout
+    assert emulator.snapshot() == before
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_run_cleans_up(emulator, tmp_path, signum):
+    before = emulator.snapshot()
+    process = _start_and_wait_for_machines(emulator, tmp_path)
+    process.send_signal(signum)
+    _, errors = process.communicate(timeout=300)
+    assert process.returncode == 130, errors
+    assert "Traceback" not in errors
+    assert emulator.snapshot() == before
+
+
+def test_a_credentials_file_must_be_private(tmp_path):
+    path = tmp_path / "credentials.toml"
+    path.write_text('user = "alice"\npassword = "secret"\n')
+    path.chmod(0o644)
+    result = subprocess.run(
+        cli(
+            "run",
+            "--target",
+            "http://127.0.0.1:9",
+            "--account",
+            "a",
+            "--credentials-file",
+            str(path),
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "mode 0600" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    path.chmod(0o600)
+    target = load_target(
+        {"url": "http://127.0.0.1:9", "account": "a", "credentials_file": str(path)}, environ={}
+    )
+    assert (target.user, target.password) == ("alice", "secret")
+
+
+class FlakyHandler(http.server.BaseHTTPRequestHandler):
+    """Answers 503 (or 429) with Retry-After until `failures` run out, then 200."""
+
+    protocol_version = "HTTP/1.1"
+    failures = 0
+    status = 503
+
+    def do_GET(self):  # noqa: N802 (the stdlib's name)
+        cls = type(self)
+        if cls.failures > 0:
+            cls.failures -= 1
+            self.send_response(cls.status)
+            self.send_header("Retry-After", "0")
+            body = b"busy"
+        else:
+            self.send_response(200)
+            body = b"{}"
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def flaky():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FlakyHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_busy_answers_are_retried_and_counted(flaky, status):
+    FlakyHandler.failures, FlakyHandler.status = 2, status
+    session = new_session(load_target({"url": "http://x", "account": "a", "token": "t"}, {}))
+    before = transport.retried().get(str(status), 0)
+    reply = session.get(f"http://127.0.0.1:{flaky.server_address[1]}/", timeout=10)
+    assert reply.status_code == 200
+    assert transport.retried()[str(status)] - before == 2
+
+
+def test_a_persistent_failure_is_not_hidden(flaky):
+    FlakyHandler.failures, FlakyHandler.status = 100, 503
+    session = new_session(load_target({"url": "http://x", "account": "a", "token": "t"}, {}))
+    reply = session.get(f"http://127.0.0.1:{flaky.server_address[1]}/", timeout=10)
+    assert reply.status_code == 503
+    assert FlakyHandler.failures == 100 - 1 - transport.MAX_RETRIES
+
+
+def test_retry_after_as_seconds_or_date_and_backoff_otherwise():
+    assert transport.retry_delay({"Retry-After": "3"}, 0) == 3
+    assert transport.retry_delay({"Retry-After": "9999"}, 0) == transport.MAX_DELAY
+    date = "Wed, 21 Oct 2015 07:28:05 GMT"
+    assert transport.retry_delay({"Retry-After": date}, 0, now=1445412480.0) == 5.0
+    assert transport.retry_delay({}, 0) == transport.BACKOFF
+    assert transport.retry_delay({}, 2) == transport.BACKOFF * 4
+
+
+def test_the_rate_limit_spaces_requests():
+    limiter = transport.RateLimiter(50)
+    started = time.monotonic()
+    for _ in range(6):
+        limiter.wait()
+    assert time.monotonic() - started >= 5 / 50 * 0.9  # a floor, never a ceiling
+
+
+def test_environment_credentials_are_read():
+    target = load_target({"url": "http://x", "account": "a"}, {"BIGV_TOKEN": "apikey.k"})
+    assert target.token == "apikey.k"
+    assert os.environ.get("BIGV_TOKEN") != "apikey.k"
