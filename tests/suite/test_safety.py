@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-import requests
 
 from conformance import transport
 from conformance.client import new_session
@@ -171,7 +170,7 @@ class FlakyHandler(http.server.BaseHTTPRequestHandler):
     failures = 0
     status = 503
 
-    def do_GET(self):  # noqa: N802 (the stdlib's name)
+    def do_GET(self):
         cls = type(self)
         if cls.failures > 0:
             cls.failures -= 1
