@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import copy
 import hashlib
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -76,6 +78,16 @@ def success_status(document: dict[str, Any], operation_id: str) -> int:
     """The one 2xx status an operation answers when it succeeds (the first one listed)."""
     _, _, operation = operations(document)[operation_id]
     return next(int(code) for code in operation["responses"] if code.startswith("2"))
+
+
+@cache
+def capability_levels() -> Mapping[str, str]:
+    """Capability -> `required` or `advisory`, over both documents (computed once)."""
+    levels = {}
+    for path in (API_PATH, AUTH_PATH):
+        for name, capability in _load(path).get("x-capabilities", {}).items():
+            levels[name] = capability["level"]
+    return MappingProxyType(levels)
 
 
 def capability_level(document: dict[str, Any], capability: str) -> str:

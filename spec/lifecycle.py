@@ -13,6 +13,8 @@ from typing import Any
 
 from spec import rules as load_rules
 
+_RULES = load_rules()  # this module's own copy, never changed
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -41,7 +43,7 @@ def _table_keys(table: Mapping[str, Any]) -> set[str]:
 
 def controlled_attributes(operation_id: str) -> set[str]:
     """Request attributes that only the tables decide (not applied as sent)."""
-    tables = load_rules()["operations"].get(operation_id, [])
+    tables = _RULES["operations"].get(operation_id, [])
     return set().union(*(_table_keys(table) for table in tables)) if tables else set()
 
 
@@ -57,7 +59,7 @@ def _refusal_field(table: Mapping[str, Any], state: Mapping[str, Any], request: 
 
 def apply(operation_id: str, state: Mapping[str, Any], request: Mapping[str, Any]) -> Outcome:
     """The outcome of `request` (body, or query for DELETE) on a machine in `state`."""
-    tables = load_rules()["operations"].get(operation_id, [])
+    tables = _RULES["operations"].get(operation_id, [])
     current = dict(state)
     changes: dict[str, Any] = {}
     pending: dict[str, Any] = {}
@@ -94,7 +96,7 @@ def apply(operation_id: str, state: Mapping[str, Any], request: Mapping[str, Any
 
 def create(request: Mapping[str, Any]) -> Outcome:
     """The outcome of creating a machine: provisioning now, the requested power later."""
-    table = load_rules()["create"]
+    table = _RULES["create"]
     asked = table["request_defaults"] | {
         key: request[key] for key in table["then_from_request"] if key in request
     }
@@ -104,23 +106,23 @@ def create(request: Mapping[str, Any]) -> Outcome:
 
 def provisioning_state() -> dict[str, Any]:
     """The attributes a machine shows while it is created or reimaged."""
-    return dict(load_rules()["provisioning"])
+    return dict(_RULES["provisioning"])
 
 
 def hostname(name: str, group: str, account: str, cluster_domain: str) -> str:
     """The documented hostname of a machine."""
-    template = load_rules()["derived"]["hostname"]
+    template = _RULES["derived"]["hostname"]
     return template.format(name=name, group=group, account=account, cluster_domain=cluster_domain)
 
 
 def head_is_set(state: Mapping[str, Any]) -> bool:
     """Whether `head` names a host (rather than null) for a machine in `state`."""
-    return _matches(load_rules()["derived"]["head"]["set_when"], state)
+    return _matches(_RULES["derived"]["head"]["set_when"], state)
 
 
 def hidden(operation_id: str, deleted: bool, query: Mapping[str, Any]) -> bool:
     """Whether a deleted machine is out of reach of this request."""
-    table = load_rules()["hidden"]
+    table = _RULES["hidden"]
     if not deleted or operation_id not in table["operations"]:
         return False
     return query.get(table["deleted_unless_query"]) is not True
@@ -128,4 +130,4 @@ def hidden(operation_id: str, deleted: bool, query: Mapping[str, Any]) -> bool:
 
 def refusal_status() -> int:
     """The status a refused request answers."""
-    return int(load_rules()["refusal"]["status"])
+    return int(_RULES["refusal"]["status"])
