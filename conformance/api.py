@@ -85,6 +85,7 @@ class Api:
                 (failure.message if failure else "") or f"{operation.label}: {first.check}",
                 check=first.check,
                 exchange=exchange.as_dict(),
+                operation=operation.label,
             )
         return Reply(
             operation_id,

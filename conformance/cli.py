@@ -10,10 +10,9 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from conformance.client import OtpCommandFailed
-from conformance.results import Summary
+from conformance.report.terminal import print_summary
 from conformance.target import ConfigError, load_target
 
 USAGE = 2
@@ -55,32 +54,6 @@ def target_options(command: Callable) -> Callable:
     for option in reversed(options):
         command = option(command)
     return command
-
-
-def print_summary(console: Console, summary: Summary, report_dir: Any) -> None:
-    data = summary.to_dict()
-    table = Table(title=f"BigV conformance: {data['target']['url']}")
-    for column in ("capability", "level", "passed", "failed", "skipped", "deviation"):
-        table.add_column(column, justify="left" if column in ("capability", "level") else "right")
-    for name, row in data["capabilities"].items():
-        failed = f"[red]{row['failed']}[/red]" if row["failed"] else "0"
-        counts = (str(row["passed"]), failed, str(row["skipped"]), str(row["deviation"]))
-        table.add_row(name, row["level"], *counts)
-    console.print(table)
-    for failure in data["failures"][:10]:
-        where = failure["operation"] or failure["test_id"]
-        console.print(f"[red]FAILED[/red] [{failure['level']}] {where}: {failure['title']}")
-    if len(data["failures"]) > 10:
-        console.print(f"... and {len(data['failures']) - 10} more failures in the report")
-    score = data["score"]
-    colour = "green" if summary.conformant else "red"
-    console.print(
-        f"[bold {colour}]{data['verdict']}[/bold {colour}]: required "
-        f"{score['required']['passed']}/{score['required']['total']}, advisory "
-        f"{score['advisory']['passed']}/{score['advisory']['total']}, "
-        f"{score['deviations']['accepted']} accepted deviations"
-    )
-    console.print(f"Report: {report_dir / 'report.html'}")
 
 
 def _stop_on_sigterm() -> None:

@@ -38,6 +38,7 @@ class Exchange:
     response_headers: dict[str, str]
     response_body: str
     elapsed: float
+    auth_scheme: str = ""  # "Basic" or "Bearer": how the request authenticated
 
     def curl(self) -> str:
         """A curl line that sends the same request, credentials from the environment."""
@@ -45,7 +46,7 @@ class Exchange:
         for name, value in self.request_headers.items():
             lowered = name.lower()
             if lowered == "authorization":
-                scheme = value.split(" ", 1)[0] if value != redaction.REDACTED else "Basic"
+                scheme = self.auth_scheme
                 credential = (
                     '-u "$BIGV_USER:$BIGV_PASSWORD"'
                     if scheme.lower() == "basic"
@@ -140,7 +141,9 @@ def record(response: Any, secrets: list[str], elapsed: float | None = None) -> E
     if elapsed is None:
         raw = getattr(response, "elapsed", 0.0)
         elapsed = raw.total_seconds() if hasattr(raw, "total_seconds") else float(raw)
+    authorization = str(dict(request.headers).get("Authorization", ""))
     return Exchange(
+        auth_scheme=authorization.split(" ", 1)[0] if authorization else "",
         method=request.method,
         url=redaction.redact_text(request.url, secrets),
         request_headers=redaction.redact_headers(dict(request.headers)),

@@ -197,7 +197,7 @@ def _scenarios_stopped_at_deviations(observations: list[Observation]) -> None:
     """A scenario stopped by a response whose failed check is an accepted deviation cannot
     be judged beyond it: it becomes a deviation too, with the reason it stopped."""
     reasons = {
-        (o.operation, o.check, _test(o)): o.deviation_reason
+        (o.operation, o.check, o.base_test_id): o.deviation_reason
         for o in observations
         if o.outcome == "deviation" and o.operation
     }
@@ -214,7 +214,3 @@ def _scenarios_stopped_at_deviations(observations: list[Observation]) -> None:
             observation.deviation_reason = (
                 f"stopped at the accepted deviation {key[1]} on {key[0]}: {reasons[key]}"
             )
-
-
-def _test(observation: Observation) -> str:
-    return observation.base_test_id

@@ -515,6 +515,7 @@ def _failure_details(call: pytest.CallInfo) -> dict[str, Any]:
             "step": getattr(error, "step", None),
             "exchange": getattr(error, "exchange", None),
             "check": getattr(error, "check", "scenario"),
+            "operation": getattr(error, "operation", None),
         }
     text = redaction.redact_message(str(error).strip() or type(error).__name__, secrets)
     return {"title": text.splitlines()[0][:200], "message": text}
@@ -538,6 +539,11 @@ def _scenario_observation(item, report, call, test_id: str, capability: str) -> 
         step=details.get("step"),
         exchange=details.get("exchange"),
         duration=report.duration,
+        stopped_at=(
+            {"operation": details["operation"], "check": details["check"]}
+            if details.get("operation") and details.get("check", "scenario") != "scenario"
+            else None
+        ),
     ).to_dict()
 
 

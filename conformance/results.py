@@ -12,6 +12,7 @@ terminal summary and `summary.json` show problems first and observations on dema
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -74,10 +75,10 @@ class Observation:
 
 def capability_level(capability: str) -> str:
     """`required` or `advisory` for a capability of either spec document."""
-    for document in (spec.api(), spec.auth()):
-        if capability in document.get("x-capabilities", {}):
-            return document["x-capabilities"][capability]["level"]
-    raise KeyError(f"unknown capability {capability!r}")
+    try:
+        return spec.capability_levels()[capability]
+    except KeyError:
+        raise KeyError(f"unknown capability {capability!r}") from None
 
 
 def _scenario_of(observation: Observation) -> str | None:
@@ -135,7 +136,10 @@ class Problem:
 
     @property
     def first(self) -> Observation:
-        return (self.observations or self.stopped)[0]
+        """The observation that stands for the problem: one of the generated runs if any
+        (their requests use the run's own credentials), else the first scenario."""
+        generated = [o for o in self.observations if o.kind != "scenario"]
+        return (generated or self.observations or self.stopped)[0]
 
     @property
     def tests(self) -> list[str]:
@@ -158,10 +162,10 @@ class Problem:
             "capability": self.capability,
             "level": self.level,
             "title": self.title,
-            "message": _scrub(first.message),
+            "message": scrub(first.message),
             "tests": self.tests,
             "scenarios_stopped": [o.test_id for o in self.stopped],
-            "curl": _scrub(first.curl) if first.curl else None,
+            "curl": scrub(first.curl) if first.curl else None,
             **({"reason": self.reason} if first.outcome == "deviation" else {}),
         }
 
@@ -211,9 +215,21 @@ def group_problems(observations: list[Observation]) -> list[Problem]:
     )
 
 
-def _scrub(text: str | None) -> str:
-    """Credentials in any free text, once more before it is written (defence in depth)."""
-    return redaction.redact_message(text or "", [])
+# What a curl line says instead of a credential: kept as it is when text is scrubbed.
+CREDENTIAL_PLACEHOLDERS = re.compile(
+    r'(-u "\$BIGV_USER:\$BIGV_PASSWORD"|-H "Authorization: Bearer \$BIGV_TOKEN"'
+    r'|-H "X-Yubikey-Otp: \$BIGV_OTP")'
+)
+
+
+def scrub(text: str | None) -> str:
+    """Credentials in any free text (a message, a curl line) replaced once more before it is
+    written (defence in depth); a curl line's environment-variable placeholders are kept."""
+    parts = CREDENTIAL_PLACEHOLDERS.split(text or "")
+    return "".join(
+        part if index % 2 else redaction.redact_message(part, [])
+        for index, part in enumerate(parts)
+    )
 
 
 @dataclass
@@ -256,6 +272,13 @@ class Summary:
             name: {outcome: counter.get(outcome, 0) for outcome in OUTCOMES}
             for name, counter in sorted(grouped.items())
         }
+
+    def capabilities(self) -> dict[str, dict[str, Any]]:
+        """Level and outcome counts of every capability of the spec (zeros: not exercised)."""
+        counts = self.counts("capability")
+        names = sorted({*counts, *_all_capabilities()})
+        zero = dict.fromkeys(OUTCOMES, 0)
+        return {name: {"level": capability_level(name), **counts.get(name, zero)} for name in names}
 
     def matrix(self) -> dict[str, dict[str, dict[str, int]]]:
         """operation -> check -> outcome counts (observations that name an operation)."""
@@ -316,10 +339,7 @@ class Summary:
             "duration": round(self.duration, 3),
             "expectations": self.expectations,
             "score": self.score(),
-            "capabilities": {
-                name: {"level": capability_level(name), **counts}
-                for name, counts in self.counts("capability").items()
-            },
+            "capabilities": self.capabilities(),
             "checks": self.counts("check"),
             "operations": {
                 label: {
@@ -355,6 +375,10 @@ def _with_untrafficked(
     return {label: traffic.get(label, empty) for label in {*traffic, *matrix}}
 
 
+def _all_capabilities() -> set[str]:
+    return {name for document in (spec.api(), spec.auth()) for name in document["x-capabilities"]}
+
+
 def _operation_ids() -> dict[str, str]:
     found = {}
     for document in (spec.api(), spec.auth()):
@@ -372,12 +396,12 @@ def _failure_entry(o: Observation, operation_ids: dict[str, str]) -> dict[str, A
         "check": o.check,
         "capability": o.capability,
         "level": o.level,
-        "title": _scrub(o.title),
-        "message": _scrub(o.message),
+        "title": scrub(o.title),
+        "message": scrub(o.message),
         "step": o.step,
         "stopped_at": o.stopped_at,
         "status": o.status,
-        "curl": _scrub(o.curl) if o.curl else None,
+        "curl": scrub(o.curl) if o.curl else None,
     }
 
 
@@ -412,15 +436,15 @@ def write_junit(summary: Summary, path: Any) -> None:
                 time=f"{o.duration:.3f}",
             )
             if o.outcome == "failed":
-                failure = ElementTree.SubElement(case, "failure", message=_scrub(o.title))
-                text = _scrub(o.message)
+                failure = ElementTree.SubElement(case, "failure", message=scrub(o.title))
+                text = scrub(o.message)
                 if o.step:
                     text = f"[step {o.step}] {text}"
                 if o.curl:
-                    text += f"\n\nReproduce:\n{_scrub(o.curl)}"
+                    text += f"\n\nReproduce:\n{scrub(o.curl)}"
                 failure.text = text
             elif o.outcome == "skipped":
-                ElementTree.SubElement(case, "skipped", message=_scrub(o.message or o.title))
+                ElementTree.SubElement(case, "skipped", message=scrub(o.message or o.title))
             elif o.outcome == "deviation":
                 ElementTree.SubElement(
                     case, "skipped", message=f"accepted deviation: {o.deviation_reason}"

@@ -28,10 +28,12 @@ class ConformanceFailure(AssertionError):
         check: str = "scenario",
         capability: str | None = None,
         exchange: dict[str, Any] | None = None,
+        operation: str | None = None,
     ) -> None:
         self.title = title
         self.message = message
         self.check = check
+        self.operation = operation
         self.capability = capability
         self.exchange = exchange
         self.step = _STEP.get()

@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from conformance import redaction
 from conformance.report import charts, documentation
-from conformance.results import OUTCOMES, Observation, Problem, Summary
+from conformance.results import OUTCOMES, Observation, Problem, Summary, scrub
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -98,10 +98,6 @@ def inline_markdown(text: str) -> Markup:
     return Markup(_markdown().renderInline(text or ""))
 
 
-def _scrub(text: str | None) -> str:
-    return redaction.redact_message(text or "", [])
-
-
 def pretty(body: Any) -> str:
     """A body for reading: JSON indented, anything else as it came."""
     if body is None or body == "":
@@ -146,14 +142,14 @@ def exchange_view(exchange: dict[str, Any] | None) -> ExchangeView | None:
     request, response = exchange.get("request") or {}, exchange.get("response") or {}
     return ExchangeView(
         method=request.get("method", ""),
-        url=_scrub(request.get("url", "")),
+        url=scrub(request.get("url", "")),
         request_headers=redaction.redact_headers(request.get("headers") or {}),
-        request_body=_scrub(pretty(request.get("body"))),
+        request_body=scrub(pretty(request.get("body"))),
         status=response.get("status"),
         response_headers=redaction.redact_headers(response.get("headers") or {}),
-        response_body=_scrub(pretty(response.get("body"))),
+        response_body=scrub(pretty(response.get("body"))),
         elapsed=response.get("elapsed"),
-        curl=_scrub(exchange.get("curl", "")),
+        curl=scrub(exchange.get("curl", "")),
     )
 
 
@@ -237,7 +233,7 @@ def problem_view(problem: Problem, anchor: str) -> ProblemView:
     view = ProblemView(
         anchor=anchor,
         problem=problem,
-        title=_scrub(problem.title) or problem.check,
+        title=scrub(problem.title) or problem.check,
         level=problem.level,
         kind=problem.kind,
         operation=problem.operation,
@@ -248,7 +244,7 @@ def problem_view(problem: Problem, anchor: str) -> ProblemView:
         tests=problem.tests,
         stopped=[o.test_id for o in problem.stopped],
         kinds=dict(kinds),
-        message=_scrub(first.message),
+        message=scrub(first.message),
         step=first.step,
         exchange=exchange_view(first.exchange),
         reason=problem.reason,
@@ -452,6 +448,7 @@ def context(summary: Summary, examples: dict[str, Any]) -> dict[str, Any]:
         "times_chart": charts.response_times(time_rows) if time_rows else None,
         "examples": _examples(examples),
         "symbol": SYMBOL,
+        "kind_names": {"property": "property run", "stateful": "stateful run"},
         "css": Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),
         "script": Markup((TEMPLATES / "report.js").read_text(encoding="utf-8")),
     }
