@@ -37,10 +37,17 @@ class Reply:
 class Api:
     """The target's operations, by operationId."""
 
-    def __init__(self, run: RunContext, schema: Any, recorder: Recorder | None = None) -> None:
+    def __init__(
+        self,
+        run: RunContext,
+        schema: Any,
+        recorder: Recorder | None = None,
+        base_url: str | None = None,
+    ) -> None:
         self.run = run
         self.schema = schema
         self.recorder = recorder
+        self.base_url = base_url  # None: the target's URL
 
     def path(self, **parameters: Any) -> dict[str, Any]:
         """Path parameters, the target's account and group unless given."""
@@ -57,6 +64,7 @@ class Api:
         body: Any = NOT_SET,
         auth: bool = True,
         headers: dict[str, str] | None = None,
+        media_type: str = "application/json",
     ) -> Reply:
         """Send one request of `operation_id` and judge the answer by the spec."""
         operation = self.schema.find_operation_by_id(operation_id)
@@ -66,13 +74,15 @@ class Api:
             path_parameters=parameters,
             query=_query(query),
             body=body,
-            media_type="application/json" if body is not NOT_SET else None,
+            media_type=media_type if body is not NOT_SET else None,
         )
         sent = dict(self.run.credentials.headers()) if auth else {}
         sent.update(headers or {})
         started = time.monotonic()
         with safety.exact_requests():
-            response = case.call(base_url=self.run.url, session=self.run.session, headers=sent)
+            response = case.call(
+                base_url=self.base_url or self.run.url, session=self.run.session, headers=sent
+            )
         exchange = client.record(response, self.run.credentials.secrets, time.monotonic() - started)
         judgement = verdict.judge(case, response)
         if self.recorder:

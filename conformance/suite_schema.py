@@ -87,6 +87,12 @@ def base_schema() -> Any:
     return schemathesis.openapi.from_path(str(spec.API_PATH), config=config_for(target()))
 
 
+@cache
+def auth_schema() -> Any:
+    """The auth service's document (sessions), for the scenarios that log in."""
+    return schemathesis.openapi.from_path(str(spec.AUTH_PATH), config=config_for(target()))
+
+
 def property_schema(objects_for: Any) -> Any:
     """The schema for the property runs: `objects_for(operation_id)` gives fixed parameters."""
     run_target = target()

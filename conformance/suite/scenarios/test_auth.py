@@ -5,7 +5,9 @@ import base64
 
 import pytest
 
+from conformance.api import Api
 from conformance.scenario import expect_status, sample_requests, scenario
+from conformance.suite_schema import auth_schema
 from conformance.verdict import expect, step
 
 
@@ -75,6 +77,27 @@ def test_otp_enforced_when_required(bigv):
             expect_status(reply, 401, f"{label}: the one-time password is required")
 
 
+def _auth_service(bigv):
+    """The auth service's operations, or a skip when the target names none."""
+    target = bigv.run.target
+    auth_url = (target.auth_url or "").replace("{url}", target.url or "")
+    if not auth_url:
+        pytest.skip("no auth service (auth_url) is configured for this target")
+    return Api(bigv.run, auth_schema(), recorder=bigv.api.recorder, base_url=auth_url)
+
+
+def _log_in(bigv, service, **extra):
+    target = bigv.run.target
+    body = {"username": target.user, "password": target.password, "validity": "1800"}
+    if target.requires_otp:
+        body["yubikey"] = bigv.run.credentials.otp()
+    reply = service.call("createSession", body=body | extra, headers={"Accept": "text/plain"})
+    token = reply.exchange.response_body.strip() if reply.status == 200 else ""
+    if token:
+        bigv.run.credentials.secrets.append(token)
+    return reply, token
+
+
 @scenario("8a5d0c36-bearer-token", "auth.bearer")
 def test_bearer_token_accepted(bigv):
     """
@@ -82,27 +105,12 @@ def test_bearer_token_accepted(bigv):
     2. List the group with `Authorization: Bearer <token>`: 200.
     3. With a made-up token: 401.
     """
-    target = bigv.run.target
-    token = target.token
+    token = bigv.run.target.token
     if token is None:
-        auth_url = (target.auth_url or "").replace("{url}", target.url or "")
-        if not auth_url:
-            pytest.skip("no token and no auth service (auth_url) configured for this target")
+        service = _auth_service(bigv)
         with step("1. log in at the auth service"):
-            login = bigv.run.session.post(
-                f"{auth_url}/session",
-                json={"username": target.user, "password": target.password}
-                | ({"yubikey": bigv.run.credentials.otp()} if target.requires_otp else {}),
-                headers={"Accept": "text/plain"},
-                timeout=30,
-            )
-            expect(
-                login.status_code == 200 and login.text.strip(),
-                "Login failed",
-                f"POST {auth_url}/session answered {login.status_code}: {login.text[:200]}",
-            )
-            token = login.text.strip()
-            bigv.run.credentials.secrets.append(token)
+            reply, token = _log_in(bigv, service)
+            expect_status(reply, 200, "the right credentials open a session")
     with step("2. Bearer token"):
         reply = bigv.api.call(
             "listVirtualMachines", auth=False, headers={"Authorization": f"Bearer {token}"}
@@ -113,6 +121,37 @@ def test_bearer_token_accepted(bigv):
             "listVirtualMachines", auth=False, headers={"Authorization": "Bearer made-up-token"}
         )
         expect_status(reply, 401, "an invalid token is refused")
+
+
+@scenario("b3c9a7e1-session-log-in", "auth.session", writes=False)
+def test_session_log_in_and_read(bigv):
+    """
+    1. POST /session with the user's credentials (JSON): 200 and a token as text.
+    2. GET /session/{token}: the user's name and the factors used.
+    3. POST /session with a wrong password: 400.
+    4. GET /session/{made-up token}: 404.
+    """
+    if not bigv.run.target.user:
+        pytest.skip("the target is reached with a token, not a user and password")
+    service = _auth_service(bigv)
+    with step("1. log in"):
+        reply, token = _log_in(bigv, service)
+        expect_status(reply, 200, "the right credentials open a session")
+        expect(bool(token), "Empty session token", "POST /session answered 200 with no token.")
+    with step("2. read the session"):
+        reply = service.call("getSession", path={"token": token})
+        expect_status(reply, 200, "a session just opened can be read")
+        expect(
+            reply.json.get("username") == bigv.run.target.user,
+            "Session of another user",
+            f"Logged in as {bigv.run.target.user!r}; the session says {reply.json}.",
+        )
+    with step("3. wrong password"):
+        reply, _ = _log_in(bigv, service, password="not-the-password")
+        expect_status(reply, 400, "wrong credentials are refused")
+    with step("4. made-up token"):
+        reply = service.call("getSession", path={"token": "made-up-token"})
+        expect_status(reply, 404, "an unknown session is not found")
 
 
 @scenario("f0b9e7c4-foreign-account-hidden", "errors.not-found", writes=False)

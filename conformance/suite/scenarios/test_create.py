@@ -97,3 +97,33 @@ def test_hostname_is_name_group_account_domain(bigv, machines):
             f"Machine {machine['id']} renamed to {new_name!r}: wanted {wanted!r}, got "
             f"{renamed['hostname']!r}.",
         )
+
+
+@scenario("61d0e9b3-machine-by-name", "vm.by-name")
+def test_machine_addressed_by_name(bigv, machines):
+    """
+    1. Create a machine.
+    2. Read it by name: the same machine.
+    3. Update it by name (autoreboot_on): 200, and the change reads back by id.
+    """
+    with step("1. create"):
+        machine = machines.create(autoreboot_on=True)
+    with step("2. read by name"):
+        by_name = machines.read(machine["name"])
+        expect(
+            by_name["id"] == machine["id"],
+            "Name addresses another machine",
+            f"{machine['name']!r} is machine {machine['id']}; by name: {by_name['id']}.",
+        )
+    with step("3. update by name"):
+        reply = bigv.api.call(
+            "updateVirtualMachine",
+            path={"virtual_machine": machine["name"]},
+            body={"autoreboot_on": False},
+        )
+        expect_status(reply, 200, "a machine can be updated by name")
+        expect(
+            machines.read(machine["id"])["autoreboot_on"] is False,
+            "Update by name not applied",
+            f"PUT by name set autoreboot_on false on machine {machine['id']}; it reads true.",
+        )
