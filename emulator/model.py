@@ -1,0 +1,462 @@
+"""The pure core: virtual machines and their relatives as plain data, the rules applied to them.
+
+No HTTP, no SQL, no clock reads (`now` is always passed in). What a request does to a
+machine is decided by the tables of `spec/rules.yaml`, through `spec.lifecycle` (the one
+reader of those tables, shared with the suite); this module applies the outcomes to
+machines. Valid values come from the spec's definitions table. What the public record leaves
+open is decided here, as named policies (the constants below).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import spec
+from emulator.errors import ValidationFailed
+from spec import lifecycle
+
+# --- Emulator policies (the record leaves these open) -----------------------------------
+# Integers above this are refused ("is too large"), so no value overflows SQLite or clients
+# with 32-bit integers.
+MAX_INTEGER = 2**31 - 1
+# Attributes of a new machine that the request leaves out (power_on: rules.yaml decides).
+VM_DEFAULTS: dict[str, Any] = {
+    "cores": 1,
+    "memory": 1024,  # MiB
+    "autoreboot_on": True,
+    "cdrom_url": None,
+    "keymap": None,
+    "hardware_profile": "virtio2013",  # the documentation's example
+    "hardware_profile_locked": False,
+    "zone_name": "manchester",  # uk0, the first cluster, is in Manchester
+}
+HEAD_COUNT = 16  # a running machine is on one of head1..head16 (by id)
+TAIL_COUNT = 4  # a disc lives on one of tail1..tail4 (by id): storage_pool "tail2-sata1"
+VLAN_BASE = 1000  # each group is its own VLAN: vlan_num = VLAN_BASE + group id
+MAC_PREFIX = "fe:ff"  # locally administered; the last four bytes are the interface's id
+DISC_STORAGE_GRADE = "sata"  # default storage grade (bigv-api.md section 5.1)
+DISC_MAX_SIZE = 2 * 1024 * 1024  # MiB: 2 TiB per disc (bigv-api.md section 6)
+DISCS_PER_VM = 8  # bigv-api.md section 6
+DEVICE_LIKE_LABEL = re.compile(r"^[vsh]d[a-z]+$")  # vda, sda, hda and successors are refused
+SESSION_LIFETIME = 300.0  # seconds; each use extends a session by as much
+DEFAULT_GROUP = "default"  # every account has it and keeps it (bigv-api.md section 8)
+
+# Privilege levels (bigv-api.md section 6), reduced to what the emulator enforces:
+# (sees every account, may change what it sees).
+PRIVILEGE_LEVELS: dict[str, tuple[bool, bool]] = {
+    "cluster_su": (True, True),
+    "cluster_admin": (True, True),
+    "account_admin": (False, True),
+    "vm_console": (False, False),  # sees the account, changes nothing (403)
+}
+
+TRUE_TEXT = "true"  # how a query flag says yes, compared without regard to case
+
+# Rails-style messages (bigv-api.md section 7).
+TAKEN = "has already been taken"
+NOT_IN_LIST = "is not included in the list"
+MUST_EXIST = "must exist"
+
+TYPE_VM = "application/vnd.bigv.virtual-machine"
+TYPE_GROUP = "application/vnd.bigv.group"
+TYPE_DISC = "application/vnd.bigv.disc"
+TYPE_NIC = "application/vnd.bigv.network-interface"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: int
+    name: str
+    suspended: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    id: int
+    account_id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualMachine:
+    """A machine as stored. `pending` is what happens when provisioning is over."""
+
+    id: int
+    group_id: int
+    name: str
+    cores: int
+    memory: int
+    power_on: bool
+    autoreboot_on: bool
+    cdrom_url: str | None
+    keymap: str | None
+    hardware_profile: str
+    hardware_profile_locked: bool
+    zone_name: str
+    deleted: bool
+    management_address: str
+    last_imaged_with: str | None = None
+    provisioning_until: float | None = None
+    pending: dict[str, Any] | None = None
+
+
+# The attributes the rules of rules.yaml read and write.
+STATE_FIELDS = (
+    "name",
+    "group_id",
+    "cores",
+    "memory",
+    "power_on",
+    "autoreboot_on",
+    "cdrom_url",
+    "keymap",
+    "hardware_profile",
+    "hardware_profile_locked",
+    "zone_name",
+    "deleted",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Disc:
+    id: int
+    virtual_machine_id: int
+    label: str
+    size: int
+    storage_grade: str
+    iops_limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkInterface:
+    id: int
+    virtual_machine_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """What a user may do with one account."""
+
+    account_id: int
+    can_write: bool
+
+
+def state_of(vm: VirtualMachine) -> dict[str, Any]:
+    return {name: getattr(vm, name) for name in STATE_FIELDS}
+
+
+class Model:
+    """The rules, the definitions and the emulator's policies, applied to plain data."""
+
+    def __init__(
+        self, document: Mapping[str, Any], cluster_domain: str, provision_delay: float = 0.0
+    ) -> None:
+        self.cluster_domain = cluster_domain
+        self.provision_delay = provision_delay
+        self.definitions: dict[str, Any] = spec.definitions_table(dict(document))
+        self.definition_formats: dict[str, str] = dict(document["x-definition-formats"])
+        self._allowed = {
+            name: frozenset(self.definitions[section])
+            for name, section in self.definition_formats.items()
+        }
+        for attribute in ("hardware_profile", "zone_name"):
+            if VM_DEFAULTS[attribute] not in self.definitions[f"{attribute}s"]:
+                raise ValueError(f"default {attribute} is not in the definitions table")
+        # Read once, as they are evaluated for every machine rendered (spec.lifecycle reads
+        # rules.yaml afresh on each call); tests check they agree with spec.lifecycle.
+        rules = spec.rules()
+        self._hostname = rules["derived"]["hostname"]
+        self._head_when = dict(rules["derived"]["head"]["set_when"])
+        self._head_otherwise = rules["derived"]["head"]["otherwise"]
+        self._provisioning = lifecycle.provisioning_state()
+        self._controlled = {op: lifecycle.controlled_attributes(op) for op in rules["operations"]}
+        self._refusal_status = lifecycle.refusal_status()
+        # The query flags the rules read (include_deleted, purge) are text in the spec.
+        self._query_flags = {rules["hidden"]["deleted_unless_query"]}
+        self._query_flags |= lifecycle.controlled_attributes("deleteVirtualMachine")
+
+    # --- semantic validation ------------------------------------------------------------
+    def definition_value_ok(self, format_name: str, value: Any) -> bool:
+        """Whether `value` is valid for a `bigv-*` string format (True for other formats)."""
+        allowed = self._allowed.get(format_name)
+        if allowed is None or not isinstance(value, str):
+            return True
+        if format_name == "bigv-sendkeys":
+            return all(key in allowed for key in value.split("-"))
+        return value in allowed
+
+    def query(self, query: Mapping[str, Any]) -> dict[str, Any]:
+        """The query as the rules read it: a flag is true when it reads `true` in any case
+        (the Python client sends `True`); any other value counts as false (spec)."""
+        return {
+            key: str(value).lower() == TRUE_TEXT if key in self._query_flags else value
+            for key, value in query.items()
+        }
+
+    @staticmethod
+    def name_taken() -> ValidationFailed:
+        return ValidationFailed.one("name", TAKEN)
+
+    # --- machines -----------------------------------------------------------------------
+    @staticmethod
+    def _state_part(values: Mapping[str, Any]) -> dict[str, Any]:
+        """The attributes of `values` that are stored state (not derived ones like head)."""
+        return {key: value for key, value in values.items() if key in STATE_FIELDS}
+
+    def new_vm(
+        self, attributes: Mapping[str, Any], group_id: int, address: str, now: float
+    ) -> VirtualMachine:
+        """A machine to be created (id 0 until stored), provisioning from `now`."""
+        outcome = lifecycle.create(attributes)
+        state = {**VM_DEFAULTS, "power_on": False, **self._state_part(attributes)}
+        state.update(group_id=group_id, deleted=False, **self._state_part(outcome.changes))
+        vm = VirtualMachine(id=0, management_address=address, **state)
+        if not outcome.provisions:
+            return dataclasses.replace(vm, **self._state_part(outcome.pending))
+        return self._provision(vm, outcome.pending, now)
+
+    def _provision(
+        self, vm: VirtualMachine, pending: Mapping[str, Any], now: float
+    ) -> VirtualMachine:
+        return dataclasses.replace(
+            vm, pending=self._state_part(pending), provisioning_until=now + self.provision_delay
+        )
+
+    def settle(self, vm: VirtualMachine, now: float) -> VirtualMachine:
+        """The machine with provisioning over, if its time has come (else unchanged)."""
+        if vm.provisioning_until is None or now < vm.provisioning_until:
+            return vm
+        return dataclasses.replace(vm, **(vm.pending or {}), pending=None, provisioning_until=None)
+
+    def provisioning(self, vm: VirtualMachine, now: float) -> bool:
+        return vm.provisioning_until is not None and now < vm.provisioning_until
+
+    def _apply(
+        self, operation: str, vm: VirtualMachine, request: Mapping[str, Any], now: float
+    ) -> VirtualMachine | None:
+        """The outcome of the operation's tables applied to the machine; None when purged.
+
+        Attributes the tables do not control are applied as sent (a partial update); the
+        tables' changes follow; a provisioning rule defers its changes until it is over,
+        and while a machine provisions, the provisioning state holds.
+        """
+        state = state_of(vm)
+        outcome = lifecycle.apply(operation, state, request)
+        if outcome.refused is not None:
+            raise self._refusal(outcome.refused, state)
+        if outcome.purged:
+            return None
+        controlled = self._controlled.get(operation, set())
+        state.update({k: v for k, v in self._state_part(request).items() if k not in controlled})
+        state.update(self._state_part(outcome.changes))
+        updated = dataclasses.replace(vm, **state)
+        if outcome.provisions:
+            return self._provision(updated, outcome.pending, now)
+        if self.provisioning(vm, now):
+            return dataclasses.replace(updated, **self._state_part(self._provisioning))
+        return updated
+
+    def _refusal(self, field: str, state: Mapping[str, Any]) -> ValidationFailed:
+        """The rules' refusal: the attribute whose state forbids the request."""
+        current = state.get(field)
+        if isinstance(current, bool):
+            message = f"must be {json.dumps(not current)}"
+        else:
+            message = f"must not be {json.dumps(current)}"
+        error = ValidationFailed.one(field, message)
+        error.status = self._refusal_status
+        return error
+
+    def update(
+        self, vm: VirtualMachine, attributes: Mapping[str, Any], now: float
+    ) -> VirtualMachine:
+        """A partial update (PUT): attributes as sent, undelete and power by the tables."""
+        updated = self._apply("updateVirtualMachine", vm, attributes, now)
+        assert updated is not None, "an update never purges"
+        return updated
+
+    def signal(self, vm: VirtualMachine, body: Mapping[str, Any], now: float) -> VirtualMachine:
+        updated = self._apply("signalVirtualMachine", vm, body, now)
+        assert updated is not None, "a signal never purges"
+        return updated
+
+    def reimage(self, vm: VirtualMachine, body: Mapping[str, Any], now: float) -> VirtualMachine:
+        updated = self._apply("reimageVirtualMachine", vm, body, now)
+        assert updated is not None, "a reimage never purges"
+        return dataclasses.replace(updated, last_imaged_with=body["distribution"])
+
+    def delete(
+        self, vm: VirtualMachine, query: Mapping[str, Any], now: float
+    ) -> VirtualMachine | None:
+        """Soft delete, or None when the machine is to be purged."""
+        return self._apply("deleteVirtualMachine", vm, query, now)
+
+    @staticmethod
+    def hidden(operation: str, vm: VirtualMachine, query: Mapping[str, Any]) -> bool:
+        """Whether the rules keep this (deleted) machine out of reach of the request."""
+        return vm.deleted and lifecycle.hidden(operation, vm.deleted, query)
+
+    def hostname(self, name: str, group: str, account: str) -> str:
+        return self._hostname.format(
+            name=name, group=group, account=account, cluster_domain=self.cluster_domain
+        )
+
+    def head(self, vm: VirtualMachine, state: Mapping[str, Any], now: float) -> str | None:
+        """The host a machine runs on (head1..head16 by id) while the rules say it has one."""
+        if self.provisioning(vm, now) and "head" in self._provisioning:
+            return self._provisioning["head"]
+        if all(state.get(key) == value for key, value in self._head_when.items()):
+            return f"head{1 + (vm.id - 1) % HEAD_COUNT}"
+        return self._head_otherwise
+
+    # --- rendering ----------------------------------------------------------------------
+    def render_vm(
+        self,
+        vm: VirtualMachine,
+        group: str,
+        account: str,
+        now: float,
+        overview: bool = False,
+        discs: Iterable[Disc] = (),
+        nics: Iterable[NetworkInterface] = (),
+    ) -> dict[str, Any]:
+        """The JSON object of a machine; with `overview`, its discs, interfaces and type."""
+        state = state_of(vm)
+        if self.provisioning(vm, now):
+            state.update(self._state_part(self._provisioning))
+        body: dict[str, Any] = {
+            "id": vm.id,
+            **state,
+            "management_address": vm.management_address,
+            "hostname": self.hostname(vm.name, group, account),
+            "head": self.head(vm, state, now),
+        }
+        if vm.last_imaged_with is not None:
+            body["last_imaged_with"] = vm.last_imaged_with
+        if overview:
+            body["discs"] = [self.render_disc(disc) for disc in discs]
+            body["network_interfaces"] = [self.render_nic(nic, vm) for nic in nics]
+            body["type"] = TYPE_VM
+        return body
+
+    @staticmethod
+    def render_disc(disc: Disc) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "id": disc.id,
+            "label": disc.label,
+            "size": disc.size,
+            "storage_grade": disc.storage_grade,
+            "storage_pool": f"tail{1 + disc.id % TAIL_COUNT}-{disc.storage_grade}1",
+            "virtual_machine_id": disc.virtual_machine_id,
+            "type": TYPE_DISC,
+        }
+        if disc.iops_limit is not None:
+            body["iops_limit"] = disc.iops_limit
+        return body
+
+    @staticmethod
+    def render_nic(nic: NetworkInterface, vm: VirtualMachine) -> dict[str, Any]:
+        mac = ":".join(f"{byte:02x}" for byte in nic.id.to_bytes(4, "big"))
+        return {
+            "id": nic.id,
+            "label": None,
+            "ips": [vm.management_address],
+            "vlan_num": VLAN_BASE + vm.group_id,
+            "mac": f"{MAC_PREFIX}:{mac}",
+            "extra_ips": {},
+            "virtual_machine_id": vm.id,
+            "type": TYPE_NIC,
+        }
+
+    @staticmethod
+    def render_account(account: Account) -> dict[str, Any]:
+        return {"id": account.id, "name": account.name, "suspended": account.suspended}
+
+    @staticmethod
+    def render_group(group: Group, overview: bool = False) -> dict[str, Any]:
+        body: dict[str, Any] = {"id": group.id, "account_id": group.account_id, "name": group.name}
+        if overview:
+            body["type"] = TYPE_GROUP
+        return body
+
+    # --- discs --------------------------------------------------------------------------
+    def new_disc_fields(
+        self, body: Mapping[str, Any], taken_labels: Iterable[str]
+    ) -> dict[str, Any]:
+        """Label, size and grade of a new disc; raises the field hash if any is refused."""
+        taken = set(taken_labels)
+        label = body.get("label")
+        if label is None:
+            label = next(f"disc-{n}" for n in range(1, len(taken) + 2) if f"disc-{n}" not in taken)
+        errors = self.disc_errors(label, body["size"], taken)
+        if errors:
+            raise ValidationFailed(errors)
+        return {
+            "label": label,
+            "size": body["size"],
+            "storage_grade": body.get("storage_grade", DISC_STORAGE_GRADE),
+        }
+
+    @staticmethod
+    def disc_errors(label: str, size: int, taken: set[str]) -> dict[str, list[str]]:
+        errors: dict[str, list[str]] = {}
+        if DEVICE_LIKE_LABEL.match(label):
+            errors["label"] = ["is reserved (it looks like a device name)"]
+        elif label in taken:
+            errors["label"] = [TAKEN]
+        if size > DISC_MAX_SIZE:
+            errors["size"] = [f"must be less than or equal to {DISC_MAX_SIZE}"]
+        return errors
+
+    @staticmethod
+    def resized_disc(disc: Disc, body: Mapping[str, Any]) -> Disc:
+        """A disc after PUT: it grows only."""
+        size = body.get("size", disc.size)
+        if size < disc.size:
+            raise ValidationFailed.one("size", f"must be greater than or equal to {disc.size}")
+        if size > DISC_MAX_SIZE:
+            raise ValidationFailed.one("size", f"must be less than or equal to {DISC_MAX_SIZE}")
+        return dataclasses.replace(
+            disc, size=size, iops_limit=body.get("iops_limit", disc.iops_limit)
+        )
+
+    @staticmethod
+    def check_discs_changeable(vm: VirtualMachine, adding: int | None = None) -> None:
+        """Discs of a deleted machine cannot change; a machine holds at most 8 discs."""
+        if vm.deleted:
+            raise ValidationFailed.one("virtual_machine", "is deleted: its discs cannot change")
+        if adding is not None and adding >= DISCS_PER_VM:
+            raise ValidationFailed.one("discs", f"is too long (maximum is {DISCS_PER_VM} discs)")
+
+    @staticmethod
+    def check_disc_purge(query: Mapping[str, Any]) -> None:
+        if query.get("purge") is not True:
+            raise ValidationFailed.one("purge", "must be true (a disc is deleted for good)")
+
+    # --- groups -------------------------------------------------------------------------
+    @staticmethod
+    def check_group_deletable(group: Group, holds_machines: bool) -> None:
+        if group.name == DEFAULT_GROUP:
+            raise ValidationFailed.one("name", "is the account's default group")
+        if holds_machines:
+            raise ValidationFailed.one(
+                "virtual_machines", "must be empty (deleted machines count until purged)"
+            )
+
+    # --- access -------------------------------------------------------------------------
+    @staticmethod
+    def access(privileges: Iterable[tuple[str, int | None]], account_id: int) -> Access | None:
+        """What a user holding `privileges` (level, account id) may do with one account."""
+        sees = writes = False
+        for level, target in privileges:
+            if level not in PRIVILEGE_LEVELS:
+                continue
+            every, write = PRIVILEGE_LEVELS[level]
+            if every or target == account_id:
+                sees, writes = True, writes or write
+        return Access(account_id, writes) if sees else None

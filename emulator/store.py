@@ -1,0 +1,517 @@
+"""State in SQLite (stdlib `sqlite3`): one connection, one lock, one unit of work per request.
+
+Writes run in `BEGIN IMMEDIATE` transactions; the schema's constraints make the invariants
+impossible to break even by a bug above: a machine's name is UNIQUE in its group until the
+machine is purged (deleted machines keep their row), ids come from AUTOINCREMENT and are never
+reused (not even after a reset), a management address belongs to one machine at a time.
+A `--db` file runs in WAL mode with `synchronous=FULL`: a write is on disk before its
+response is sent, so a crash (kill -9) loses nothing that was acknowledged.
+
+The store knows nothing about HTTP; it speaks in the model's dataclasses.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from emulator.model import Account, Disc, Group, NetworkInterface, VirtualMachine
+
+SCHEMA_VERSION = "1"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    suspended INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS groups (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    UNIQUE (account_id, name));
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    username TEXT NOT NULL UNIQUE,
+    email TEXT,
+    password_hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS privileges (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    account_id INTEGER REFERENCES accounts(id) ON DELETE CASCADE,
+    level TEXT NOT NULL,
+    UNIQUE (user_id, account_id, level));
+CREATE TABLE IF NOT EXISTS api_keys (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    key_hash TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    factors TEXT NOT NULL,
+    expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS virtual_machines (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    group_id INTEGER NOT NULL REFERENCES groups(id),
+    name TEXT NOT NULL,
+    cores INTEGER NOT NULL,
+    memory INTEGER NOT NULL,
+    power_on INTEGER NOT NULL,
+    autoreboot_on INTEGER NOT NULL,
+    cdrom_url TEXT,
+    keymap TEXT,
+    hardware_profile TEXT NOT NULL,
+    hardware_profile_locked INTEGER NOT NULL,
+    zone_name TEXT NOT NULL,
+    deleted INTEGER NOT NULL,
+    management_address TEXT NOT NULL UNIQUE,
+    last_imaged_with TEXT,
+    provisioning_until REAL,
+    pending TEXT,
+    address_slot INTEGER NOT NULL UNIQUE,
+    UNIQUE (group_id, name));
+CREATE TABLE IF NOT EXISTS freed_address_slots (slot INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS discs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    virtual_machine_id INTEGER NOT NULL REFERENCES virtual_machines(id) ON DELETE CASCADE,
+    label TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    storage_grade TEXT NOT NULL,
+    iops_limit INTEGER,
+    UNIQUE (virtual_machine_id, label));
+CREATE TABLE IF NOT EXISTS network_interfaces (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    virtual_machine_id INTEGER NOT NULL REFERENCES virtual_machines(id) ON DELETE CASCADE);
+CREATE INDEX IF NOT EXISTS discs_by_vm ON discs (virtual_machine_id);
+CREATE INDEX IF NOT EXISTS nics_by_vm ON network_interfaces (virtual_machine_id);
+CREATE INDEX IF NOT EXISTS privileges_by_user ON privileges (user_id);
+"""
+
+# Children first, so that a reset never trips a foreign key.
+TABLES = (
+    "sessions",
+    "api_keys",
+    "privileges",
+    "users",
+    "network_interfaces",
+    "discs",
+    "virtual_machines",
+    "freed_address_slots",
+    "groups",
+    "accounts",
+)
+
+VM_COLUMNS = (
+    "id, group_id, name, cores, memory, power_on, autoreboot_on, cdrom_url, keymap, "
+    "hardware_profile, hardware_profile_locked, zone_name, deleted, management_address, "
+    "last_imaged_with, provisioning_until, pending"
+)
+_SELECT_VM = f"SELECT {VM_COLUMNS} FROM virtual_machines"
+
+
+class StoreError(Exception):
+    """The database cannot be opened or does not fit this emulator (a configuration error)."""
+
+
+class Conflict(Exception):
+    """A change would break a UNIQUE constraint (a name taken in its group or account)."""
+
+
+@contextmanager
+def _unique() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.IntegrityError as error:
+        raise Conflict(str(error)) from None
+
+
+def _vm(row: tuple[Any, ...]) -> VirtualMachine:
+    (id_, group_id, name, cores, memory, power_on, autoreboot, cdrom, keymap, profile,
+     locked, zone, deleted, address, imaged, until, pending) = row  # fmt: skip
+    return VirtualMachine(
+        id_, group_id, name, cores, memory, bool(power_on), bool(autoreboot), cdrom, keymap,
+        profile, bool(locked), zone, bool(deleted), address, imaged, until,
+        json.loads(pending) if pending else None,
+    )  # fmt: skip
+
+
+def _by_id_or_name(ref: str) -> tuple[int | None, str]:
+    return (int(ref) if ref.isascii() and ref.isdigit() else None), ref
+
+
+class Transaction:
+    """Queries and changes inside one transaction."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    def _one(self, sql: str, *args: Any) -> tuple[Any, ...] | None:
+        return self._db.execute(sql, args).fetchone()
+
+    # --- accounts and groups ------------------------------------------------------------
+    def account(self, ref: str) -> Account | None:
+        """By id (all digits) or, failing that, by name."""
+        number, name = _by_id_or_name(ref)
+        row = None
+        if number is not None:
+            row = self._one("SELECT id, name, suspended FROM accounts WHERE id = ?", number)
+        row = row or self._one("SELECT id, name, suspended FROM accounts WHERE name = ?", name)
+        return Account(row[0], row[1], bool(row[2])) if row else None
+
+    def account_by_id(self, account_id: int) -> Account | None:
+        row = self._one("SELECT id, name, suspended FROM accounts WHERE id = ?", account_id)
+        return Account(row[0], row[1], bool(row[2])) if row else None
+
+    def account_named(self, name: str) -> Account | None:
+        row = self._one("SELECT id, name, suspended FROM accounts WHERE name = ?", name)
+        return Account(row[0], row[1], bool(row[2])) if row else None
+
+    def accounts(self) -> list[Account]:
+        rows = self._db.execute("SELECT id, name, suspended FROM accounts ORDER BY id")
+        return [Account(i, n, bool(s)) for i, n, s in rows]
+
+    def group(self, account_id: int, ref: str) -> Group | None:
+        """By id (all digits) or, failing that, by name (`default` included)."""
+        number, name = _by_id_or_name(ref)
+        row = None
+        sql = "SELECT id, account_id, name FROM groups WHERE account_id = ? AND "
+        if number is not None:
+            row = self._one(sql + "id = ?", account_id, number)
+        row = row or self._one(sql + "name = ?", account_id, name)
+        return Group(*row) if row else None
+
+    def group_named(self, account_id: int, name: str) -> Group | None:
+        row = self._one(
+            "SELECT id, account_id, name FROM groups WHERE account_id = ? AND name = ?",
+            account_id,
+            name,
+        )
+        return Group(*row) if row else None
+
+    def group_by_id(self, group_id: int) -> Group | None:
+        row = self._one("SELECT id, account_id, name FROM groups WHERE id = ?", group_id)
+        return Group(*row) if row else None
+
+    def groups(self, account_id: int) -> list[Group]:
+        rows = self._db.execute(
+            "SELECT id, account_id, name FROM groups WHERE account_id = ? ORDER BY id",
+            (account_id,),
+        )
+        return [Group(*row) for row in rows]
+
+    def insert_account(self, name: str, suspended: bool = False) -> Account:
+        cursor = self._db.execute(
+            "INSERT INTO accounts (name, suspended) VALUES (?, ?)", (name, suspended)
+        )
+        assert cursor.lastrowid is not None
+        return Account(cursor.lastrowid, name, suspended)
+
+    def insert_group(self, account_id: int, name: str) -> Group:
+        """Raises Conflict when the account has a group of that name."""
+        with _unique():
+            cursor = self._db.execute(
+                "INSERT INTO groups (account_id, name) VALUES (?, ?)", (account_id, name)
+            )
+        return Group(cursor.lastrowid, account_id, name)
+
+    def group_holds_machines(self, group_id: int) -> bool:
+        """Deleted (not purged) machines count."""
+        return (
+            self._one("SELECT 1 FROM virtual_machines WHERE group_id = ? LIMIT 1", group_id)
+            is not None
+        )
+
+    def delete_group(self, group_id: int) -> None:
+        self._db.execute("DELETE FROM groups WHERE id = ?", (group_id,))
+
+    # --- virtual machines ---------------------------------------------------------------
+    def vm(self, group_id: int, ref: str) -> VirtualMachine | None:
+        """By id (all digits) or, failing that, by name, within one group."""
+        number, name = _by_id_or_name(ref)
+        row = None
+        if number is not None:
+            row = self._one(f"{_SELECT_VM} WHERE group_id = ? AND id = ?", group_id, number)
+        row = row or self._one(f"{_SELECT_VM} WHERE group_id = ? AND name = ?", group_id, name)
+        return _vm(row) if row else None
+
+    def vms(self, group_ids: Iterable[int]) -> list[VirtualMachine]:
+        ids = list(group_ids)
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(f"{_SELECT_VM} WHERE group_id IN ({marks}) ORDER BY id", ids)
+        return [_vm(row) for row in rows]
+
+    def name_taken(self, group_id: int, name: str, except_id: int = 0) -> bool:
+        sql = "SELECT 1 FROM virtual_machines WHERE group_id = ? AND name = ? AND id != ?"
+        return self._one(sql, group_id, name, except_id) is not None
+
+    def take_address_slot(self) -> int:
+        """The lowest slot returned by a purge, else the one after the highest in use."""
+        row = self._one("SELECT slot FROM freed_address_slots ORDER BY slot LIMIT 1")
+        if row:
+            self._db.execute("DELETE FROM freed_address_slots WHERE slot = ?", row)
+            return row[0]
+        row = self._one("SELECT COALESCE(MAX(address_slot) + 1, 0) FROM virtual_machines")
+        assert row is not None
+        return row[0]
+
+    def insert_vm(self, vm: VirtualMachine, address_slot: int) -> int:
+        """Raises Conflict when the name is taken in the group."""
+        with _unique():
+            cursor = self._db.execute(
+                "INSERT INTO virtual_machines (group_id, name, cores, memory, power_on,"
+                " autoreboot_on, cdrom_url, keymap, hardware_profile, hardware_profile_locked,"
+                " zone_name, deleted, last_imaged_with, provisioning_until, pending,"
+                " management_address, address_slot)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*self._vm_values(vm), vm.management_address, address_slot),
+            )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    @staticmethod
+    def _vm_values(vm: VirtualMachine) -> tuple[Any, ...]:
+        return (
+            vm.group_id, vm.name, vm.cores, vm.memory, vm.power_on, vm.autoreboot_on,
+            vm.cdrom_url, vm.keymap, vm.hardware_profile, vm.hardware_profile_locked,
+            vm.zone_name, vm.deleted, vm.last_imaged_with, vm.provisioning_until,
+            json.dumps(vm.pending) if vm.pending is not None else None,
+        )  # fmt: skip
+
+    def save_vm(self, vm: VirtualMachine) -> None:
+        """Raises Conflict when a rename or move meets a taken name."""
+        with _unique():
+            self._db.execute(
+                "UPDATE virtual_machines SET group_id = ?, name = ?, cores = ?, memory = ?,"
+                " power_on = ?, autoreboot_on = ?, cdrom_url = ?, keymap = ?,"
+                " hardware_profile = ?, hardware_profile_locked = ?, zone_name = ?, deleted = ?,"
+                " last_imaged_with = ?, provisioning_until = ?, pending = ? WHERE id = ?",
+                (*self._vm_values(vm), vm.id),
+            )
+
+    def purge_vm(self, vm_id: int) -> None:
+        """Remove a machine with its discs and interfaces; its address goes back to the pool."""
+        row = self._one("SELECT address_slot FROM virtual_machines WHERE id = ?", vm_id)
+        self._db.execute("DELETE FROM virtual_machines WHERE id = ?", (vm_id,))
+        if row:
+            self._db.execute("INSERT INTO freed_address_slots (slot) VALUES (?)", row)
+
+    # --- discs and network interfaces ---------------------------------------------------
+    def discs(self, vm_ids: Iterable[int]) -> dict[int, list[Disc]]:
+        found: dict[int, list[Disc]] = {}
+        for chunk in _chunks(list(vm_ids)):
+            rows = self._db.execute(
+                "SELECT id, virtual_machine_id, label, size, storage_grade, iops_limit FROM discs"
+                f" WHERE virtual_machine_id IN ({','.join('?' * len(chunk))}) ORDER BY id",
+                chunk,
+            )
+            for row in rows:
+                found.setdefault(row[1], []).append(Disc(*row))
+        return found
+
+    def disc(self, vm_id: int, ref: str) -> Disc | None:
+        """By id (all digits) or, failing that, by label."""
+        return next(
+            (
+                disc
+                for disc in self.discs([vm_id]).get(vm_id, [])
+                if str(disc.id) == ref or disc.label == ref
+            ),
+            None,
+        )
+
+    def insert_disc(self, vm_id: int, label: str, size: int, storage_grade: str) -> Disc:
+        """Raises Conflict when the machine has a disc with that label."""
+        with _unique():
+            cursor = self._db.execute(
+                "INSERT INTO discs (virtual_machine_id, label, size, storage_grade)"
+                " VALUES (?, ?, ?, ?)",
+                (vm_id, label, size, storage_grade),
+            )
+        assert cursor.lastrowid is not None
+        return Disc(cursor.lastrowid, vm_id, label, size, storage_grade)
+
+    def save_disc(self, disc: Disc) -> None:
+        self._db.execute(
+            "UPDATE discs SET size = ?, iops_limit = ? WHERE id = ?",
+            (disc.size, disc.iops_limit, disc.id),
+        )
+
+    def delete_disc(self, disc_id: int) -> None:
+        self._db.execute("DELETE FROM discs WHERE id = ?", (disc_id,))
+
+    def nics(self, vm_ids: Iterable[int]) -> dict[int, list[NetworkInterface]]:
+        found: dict[int, list[NetworkInterface]] = {}
+        for chunk in _chunks(list(vm_ids)):
+            rows = self._db.execute(
+                "SELECT id, virtual_machine_id FROM network_interfaces"
+                f" WHERE virtual_machine_id IN ({','.join('?' * len(chunk))}) ORDER BY id",
+                chunk,
+            )
+            for row in rows:
+                found.setdefault(row[1], []).append(NetworkInterface(*row))
+        return found
+
+    def insert_nic(self, vm_id: int) -> NetworkInterface:
+        cursor = self._db.execute(
+            "INSERT INTO network_interfaces (virtual_machine_id) VALUES (?)", (vm_id,)
+        )
+        assert cursor.lastrowid is not None
+        return NetworkInterface(cursor.lastrowid, vm_id)
+
+    # --- users, privileges, keys, sessions ----------------------------------------------
+    def user(self, username: str) -> tuple[int, str, str] | None:
+        """(id, username, password hash)."""
+        return self._one(  # type: ignore[return-value]
+            "SELECT id, username, password_hash FROM users WHERE username = ?", username
+        )
+
+    def user_by_id(self, user_id: int) -> tuple[int, str, str] | None:
+        return self._one(  # type: ignore[return-value]
+            "SELECT id, username, password_hash FROM users WHERE id = ?", user_id
+        )
+
+    def upsert_user(self, username: str, password_hash: str | None, email: str | None) -> int:
+        row = self._one("SELECT id FROM users WHERE username = ?", username)
+        if row is None:
+            if password_hash is None:
+                raise ValueError(f"user {username!r} needs a password")
+            cursor = self._db.execute(
+                "INSERT INTO users (username, email, password_hash) VALUES (?, ?, ?)",
+                (username, email, password_hash),
+            )
+            assert cursor.lastrowid is not None
+            return cursor.lastrowid
+        if password_hash is not None:
+            self._db.execute(
+                "UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, row[0])
+            )
+        return row[0]
+
+    def privileges(self, user_id: int) -> list[tuple[str, int | None]]:
+        """(level, account id or None for cluster-wide levels)."""
+        rows = self._db.execute(
+            "SELECT level, account_id FROM privileges WHERE user_id = ? ORDER BY id", (user_id,)
+        )
+        return [(level, account_id) for level, account_id in rows]
+
+    def grant(self, user_id: int, account_id: int | None, level: str) -> None:
+        self._db.execute(
+            "INSERT OR IGNORE INTO privileges (user_id, account_id, level) VALUES (?, ?, ?)",
+            (user_id, account_id, level),
+        )
+
+    def add_api_key(self, user_id: int, key_hash: str) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO api_keys (user_id, key_hash) VALUES (?, ?)", (user_id, key_hash)
+        )
+
+    def api_key_user(self, key_hash: str) -> int | None:
+        row = self._one("SELECT user_id FROM api_keys WHERE key_hash = ?", key_hash)
+        return row[0] if row else None
+
+    def insert_session(
+        self, token_hash: str, user_id: int, factors: list[str], expires_at: float
+    ) -> None:
+        self._db.execute(
+            "INSERT INTO sessions (token_hash, user_id, factors, expires_at) VALUES (?, ?, ?, ?)",
+            (token_hash, user_id, json.dumps(factors), expires_at),
+        )
+
+    def live_session(
+        self, token_hash: str, now: float, extend_to: float
+    ) -> tuple[int, list[str]] | None:
+        """(user id, factors) of an unexpired session, which is extended to `extend_to`."""
+        self._db.execute("DELETE FROM sessions WHERE expires_at <= ?", (now,))
+        row = self._one("SELECT user_id, factors FROM sessions WHERE token_hash = ?", token_hash)
+        if row is None:
+            return None
+        self._db.execute(
+            "UPDATE sessions SET expires_at = MAX(expires_at, ?) WHERE token_hash = ?",
+            (extend_to, token_hash),
+        )
+        return row[0], json.loads(row[1])
+
+    def clear(self) -> None:
+        """Every row of every table (id sequences are kept: ids are never reused)."""
+        for table in TABLES:
+            self._db.execute(f"DELETE FROM {table}")
+
+
+def _chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+class Store:
+    """One SQLite database: a file (`path`) or in memory (None)."""
+
+    def __init__(self, path: Path | None, address_pools: tuple[str, ...]) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        try:
+            self._db = sqlite3.connect(
+                str(path) if path else ":memory:", isolation_level=None, check_same_thread=False
+            )
+            if path is not None:
+                mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if mode.lower() != "wal":
+                    raise StoreError(f"cannot use WAL mode for {path} (got {mode})")
+                self._db.execute("PRAGMA synchronous = FULL")
+                self._db.execute("PRAGMA busy_timeout = 10000")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.executescript(SCHEMA)
+            self._check_meta(address_pools)
+        except sqlite3.Error as error:
+            where = str(path) if path else "in-memory database"
+            raise StoreError(f"cannot use database {where}: {error}") from None
+
+    def _check_meta(self, address_pools: tuple[str, ...]) -> None:
+        """Record the schema version and address pools; refuse a database made otherwise."""
+        wanted = {
+            "schema_version": SCHEMA_VERSION,
+            "address_pools": json.dumps(list(address_pools)),
+        }
+        with self.transaction() as tx:
+            for key, value in wanted.items():
+                row = tx._one("SELECT value FROM meta WHERE key = ?", key)
+                if row is None:
+                    tx._db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
+                elif row[0] != value:
+                    raise StoreError(
+                        f"database {self.path} was made with {key} {row[0]}, not {value}"
+                    )
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[Transaction]:
+        """One unit of work under the store's lock, so no other can interleave with it.
+
+        Writes run in a `BEGIN IMMEDIATE` transaction, committed unless an exception escapes.
+        Reads need no SQL transaction to see one consistent state (every write waits for
+        the lock); a write a read makes on the way (settling a provisioning) is one statement,
+        atomic and durable on its own.
+        """
+        with self._lock:
+            if not write:
+                yield Transaction(self._db)
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield Transaction(self._db)
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def integrity_check(self) -> str:
+        with self._lock:
+            return self._db.execute("PRAGMA integrity_check").fetchone()[0]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

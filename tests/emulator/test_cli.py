@@ -1,0 +1,119 @@
+"""The command line: flags of design.md section 3 and issue 3, its first line, its exits."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from tests.emulator.helpers import REPO, SEED_FILE, Api, Process, error_of
+
+pytestmark = pytest.mark.slow
+
+
+def test_bigv_conformance_emulator_prints_its_url_first_and_serves_the_spec():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bigv_conformance", "emulator", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stderr is not None
+    try:
+        url = process.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:"), (url, process.stderr.read(2000))
+        assert requests.get(f"{url}/_emulator/health", timeout=30).json()["status"] == "ok"
+        assert requests.get(f"{url}/definitions", timeout=30).status_code == 200
+    finally:
+        process.terminate()
+        status = process.wait(timeout=30)
+        errors = process.stderr.read()
+        process.stdout.close()
+        process.stderr.close()
+    assert status == 0, errors
+
+
+def test_flags_set_the_seeded_account_user_domain_key_and_pool():
+    flags = ["--account", "acme", "--user", "carol", "--password", "pw-1", "--api-key", "k1",
+             "--cluster-domain", "example.test", "--address-pool", "10.9.8.0/29"]  # fmt: skip
+    with Process(*flags) as process:
+        api = Api(process.url, auth=("carol", "pw-1"))
+        machine = api.post(api.vms(account="acme"), json={"name": "vm1"}).json()
+        assert machine["hostname"] == "vm1.default.acme.example.test"
+        assert machine["management_address"] == "10.9.8.1"
+        keyed = requests.get(api.vms(account="acme"), headers={"Authorization": "Bearer apikey.k1"},
+                             timeout=30)  # fmt: skip
+        assert keyed.status_code == 200
+        error_of(requests.get(api.vms(account="acme"), auth=("alice", "secret"), timeout=30), 401)
+
+
+def test_require_otp_flag():
+    with Process("--require-otp") as process:
+        api = Api(process.url)
+        error_of(api.get(api.vms()), 401)
+        assert api.get(api.vms(), headers={"X-Yubikey-Otp": "c" * 44}).status_code == 200
+
+
+def test_provision_delay_flag_keeps_a_new_machine_provisioning():
+    with Process("--provision-delay", "600") as process:
+        api = Api(process.url)
+        created = api.post(api.vms(), json={"name": "vm1", "power_on": True}).json()
+        assert api.read(created["id"])["power_on"] is False
+
+
+def test_seed_file_adds_an_account_the_default_user_cannot_see():
+    with Process("--seed-file", str(SEED_FILE)) as process:
+        api = Api(process.url)
+        error_of(api.get(api.vm("secret-vm", account="foreign")), 404)
+        bob = Api(process.url, auth=("bob", "bobs-password"))
+        assert bob.get(bob.vm("secret-vm", account="foreign")).status_code == 200
+
+
+def _fails(*flags: str, stdin: str | None = None) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "emulator", *flags],
+        capture_output=True, text=True, cwd=REPO, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 or "Usage" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    return done.stderr
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--port", "99999"], "99999"),
+        (["--provision-delay", "-1"], "-1"),
+        (["--bogus"], "--bogus"),
+        (["--address-pool", "not-a-cidr"], "not-a-cidr"),
+        (["--db", "/nonexistent/dir/bigv.db"], "/nonexistent/dir/bigv.db"),
+        (["--account", "Not Valid"], "Not Valid"),
+    ],
+)
+def test_bad_flags_say_one_line_and_exit_2(flags, said):
+    assert said in _fails(*flags)
+
+
+def test_bad_seed_files_say_one_line_and_exit_2(tmp_path):
+    cases = {
+        "syntax.yaml": "accounts: [",
+        "shape.yaml": "accounts: {name: x}",
+        "vm.yaml": "accounts:\n  - name: other\n    groups:\n      - name: default\n"
+        "        virtual_machines:\n          - {name: vm1, cores: many}\n",
+        "privilege.yaml": "users:\n  - username: dave\n    password: x\n"
+        "    privileges: [{account: nowhere}]\n",
+        "user.yaml": "users:\n  - {username: newbie}\n",
+    }
+    for name, text in cases.items():
+        path = tmp_path / name
+        path.write_text(text)
+        assert str(path) in _fails("--seed-file", str(path)) or name == "user.yaml"
+
+
+def test_port_in_use_says_one_line_and_exits_2():
+    with Process() as running:
+        port = running.url.rsplit(":", 1)[1]
+        assert "cannot listen" in _fails("--port", port)
