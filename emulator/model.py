@@ -167,12 +167,7 @@ class Model:
         for attribute in ("hardware_profile", "zone_name"):
             if VM_DEFAULTS[attribute] not in self.definitions[f"{attribute}s"]:
                 raise ValueError(f"default {attribute} is not in the definitions table")
-        # Read once, as they are evaluated for every machine rendered (spec.lifecycle reads
-        # rules.yaml afresh on each call); tests check they agree with spec.lifecycle.
         rules = spec.rules()
-        self._hostname = rules["derived"]["hostname"]
-        self._head_when = dict(rules["derived"]["head"]["set_when"])
-        self._head_otherwise = rules["derived"]["head"]["otherwise"]
         self._provisioning = lifecycle.provisioning_state()
         self._controlled = {op: lifecycle.controlled_attributes(op) for op in rules["operations"]}
         self._refusal_status = lifecycle.refusal_status()
@@ -302,17 +297,15 @@ class Model:
         return vm.deleted and lifecycle.hidden(operation, vm.deleted, query)
 
     def hostname(self, name: str, group: str, account: str) -> str:
-        return self._hostname.format(
-            name=name, group=group, account=account, cluster_domain=self.cluster_domain
-        )
+        return lifecycle.hostname(name, group, account, self.cluster_domain)
 
     def head(self, vm: VirtualMachine, state: Mapping[str, Any], now: float) -> str | None:
         """The host a machine runs on (head1..head16 by id) while the rules say it has one."""
         if self.provisioning(vm, now) and "head" in self._provisioning:
             return self._provisioning["head"]
-        if all(state.get(key) == value for key, value in self._head_when.items()):
+        if lifecycle.head_is_set(state):
             return f"head{1 + (vm.id - 1) % HEAD_COUNT}"
-        return self._head_otherwise
+        return None
 
     # --- rendering ----------------------------------------------------------------------
     def render_vm(
