@@ -43,11 +43,15 @@ class Api:
         schema: Any,
         recorder: Recorder | None = None,
         base_url: str | None = None,
+        strict: bool = True,
     ) -> None:
         self.run = run
         self.schema = schema
         self.recorder = recorder
         self.base_url = base_url  # None: the target's URL
+        # strict: a broken answer fails at once; housekeeping (the pool, cleanup) passes
+        # answers on unjudged, leaving the verdict to the tests
+        self.strict = strict
 
     def path(self, **parameters: Any) -> dict[str, Any]:
         """Path parameters, the target's account and group unless given."""
@@ -84,7 +88,7 @@ class Api:
                 base_url=self.base_url or self.run.url, session=self.run.session, headers=sent
             )
         exchange = client.record(response, self.run.credentials.secrets, time.monotonic() - started)
-        judgement = verdict.judge(case, response)
+        judgement = verdict.judge(case, response) if self.strict else verdict.Judgement()
         if self.recorder:
             self.recorder(operation_id, operation.label, exchange, judgement)
         if judgement.failures:

@@ -1,6 +1,8 @@
 """Errors: unknown objects give 404 everywhere; every documented constraint violated gives
 400 with a field-level error hash and changes nothing."""
 
+import json
+
 import pytest
 from schemathesis.core import NOT_SET
 
@@ -160,5 +162,44 @@ def test_signal_and_reimage_breaking_a_constraint_are_400(bigv, machines, operat
         expect(
             after == machine,
             "A refused action changed the machine",
+            f"before {machine}\nafter  {after}",
+        )
+
+
+@scenario("c8e3f1a6-wrong-content-type", "errors.validation")
+def test_a_body_that_is_not_json_by_its_content_type_is_refused(bigv, machines):
+    """
+    1. Create a machine.
+    2. POST a create whose body is JSON but whose Content-Type is text/plain: refused (400 or
+       415), nothing created.
+    3. PUT an update the same way: refused, the machine unchanged.
+    """
+    with step("1. create"):
+        machine = machines.create()
+    name = machines.name()
+    plain = {"Content-Type": "text/plain"}
+    with step("2. create as text/plain"):
+        reply = bigv.api.call(
+            "createVirtualMachine",
+            body=json.dumps({"name": name}),
+            headers=plain,
+            media_type="text/plain",
+        )
+        if reply.status == 202 and isinstance(reply.json, dict):
+            machines.track(reply.json)
+        expect_status(reply, (400, 415), "a body must come as application/json")
+    with step("3. update as text/plain"):
+        reply = bigv.api.call(
+            "updateVirtualMachine",
+            path={"virtual_machine": machine["id"]},
+            body=json.dumps({"cores": machine["cores"] + 1}),
+            headers=plain,
+            media_type="text/plain",
+        )
+        expect_status(reply, (400, 415), "a body must come as application/json")
+        after = machines.read(machine["id"])
+        expect(
+            after == machine,
+            "A refused update changed the machine",
             f"before {machine}\nafter  {after}",
         )
