@@ -136,12 +136,22 @@ def vm_head_follows_power(ctx: Any, response: Any, case: Any) -> None:
             )
 
 
-def _unapplied(requested: dict[str, Any], answered: dict[str, Any], fields: set[str]) -> list:
-    return [
-        (key, value, answered.get(key, "<absent>"))
-        for key, value in requested.items()
+def _expect_applied(
+    case: Any, sent: dict, answered: dict, fields: set[str], title: str, action: str
+) -> None:
+    """Fail when the answered machine lacks an attribute value the request sent."""
+    wrong = [
+        (key, value, answered[key])
+        for key, value in sent.items()
         if key in fields and key in answered and answered[key] != value
     ]
+    if wrong:
+        key, value, got = wrong[0]
+        _fail(
+            case,
+            title,
+            f"{action} sent {key}={value!r}, but the machine it answered has {key}={got!r}.",
+        )
 
 
 @registered("vm.update")
@@ -153,15 +163,14 @@ def vm_update_applied(ctx: Any, response: Any, case: Any) -> None:
     if not isinstance(body, dict) or not isinstance(sent, dict):
         return
     fields = UPDATE_FIELDS - lifecycle.controlled_attributes("updateVirtualMachine")
-    wrong = _unapplied(sent, body, fields)
-    if wrong:
-        key, value, got = wrong[0]
-        _fail(
-            case,
-            "Update not applied",
-            f"PUT sent {key}={value!r} and answered 200, but the machine it answered has "
-            f"{key}={got!r}. PUT is a partial update: every attribute sent must change.",
-        )
+    _expect_applied(
+        case,
+        sent,
+        body,
+        fields,
+        "Update not applied",
+        "PUT is a partial update: every attribute sent must change. It answered 200 and",
+    )
 
 
 @registered("vm.create")
@@ -177,15 +186,14 @@ def vm_created_as_requested(ctx: Any, response: Any, case: Any) -> None:
     if not isinstance(sent, dict) or machine is None:
         return
     fields = CREATE_FIELDS - set(lifecycle.provisioning_state()) - {"power_on"}
-    wrong = _unapplied(sent, machine, fields)
-    if wrong:
-        key, value, got = wrong[0]
-        _fail(
-            case,
-            "Created machine differs from the request",
-            f"The create sent {key}={value!r} and answered 202, but the machine it answered "
-            f"has {key}={got!r}.",
-        )
+    _expect_applied(
+        case,
+        sent,
+        machine,
+        fields,
+        "Created machine differs from the request",
+        "The create answered 202 and",
+    )
 
 
 @registered("vm.signal")

@@ -86,6 +86,15 @@ class Machines:
         expect_status(reply, 200, f"machine {machine_id} exists")
         return reply.json
 
+    def expect_unchanged(self, machine: dict, what: str) -> None:
+        """Fail unless the machine reads exactly as `machine` (after a refused request)."""
+        after = self.read(machine["id"])
+        expect(
+            after == machine,
+            f"A refused {what} changed the machine",
+            f"before {machine}\nafter  {after}",
+        )
+
     def wait_for(self, machine_id: Any, what: str, group: str | None = None, **wanted: Any) -> dict:
         """Poll the machine until every wanted attribute has its value."""
         target = self.api.run.target
