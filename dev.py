@@ -31,7 +31,7 @@ def _fingerprint() -> str:
 
 def ensure_environment() -> None:
     """Create .venv and install the project into it, unless pyproject.toml is unchanged."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (dev.py may be started by an older python3)
         sys.exit("dev.py: Python 3.11 or newer is needed")
     if not PYTHON.exists():
         print("dev.py: creating .venv", file=sys.stderr)
