@@ -24,8 +24,16 @@ def spectral() -> Path:
         pytest.skip("npm (Node.js) is not installed, so Spectral cannot be installed")
     CACHE.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [npm, "install", "--prefix", str(CACHE), "--no-audit", "--no-fund", "--silent",
-         f"@stoplight/spectral-cli@{SPECTRAL_VERSION}"],
+        [
+            npm,
+            "install",
+            "--prefix",
+            str(CACHE),
+            "--no-audit",
+            "--no-fund",
+            "--silent",
+            f"@stoplight/spectral-cli@{SPECTRAL_VERSION}",
+        ],
         check=True,
         timeout=600,
     )
@@ -35,8 +43,15 @@ def spectral() -> Path:
 @pytest.mark.parametrize("document", ["bigv.openapi.yaml", "auth.openapi.yaml"])
 def test_spectral_oas_ruleset_finds_nothing(document):
     result = subprocess.run(
-        [str(spectral()), "lint", "--ruleset", str(ROOT / ".spectral.yaml"),
-         "--fail-severity", "hint", str(ROOT / "spec" / document)],
+        [
+            str(spectral()),
+            "lint",
+            "--ruleset",
+            str(ROOT / ".spectral.yaml"),
+            "--fail-severity",
+            "hint",
+            str(ROOT / "spec" / document),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
