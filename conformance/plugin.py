@@ -347,11 +347,32 @@ class RunState:
 _STATE: list[RunState] = []
 
 
+def _polite_probes() -> None:
+    """Schemathesis sends its probes (e.g. the request without credentials of ignored_auth)
+    on a session of its own, past the run's rate limit and 429/503 retries. Give each probe a
+    fresh polite session instead: fresh, so that no cookie or credential of the run rides
+    along."""
+    from schemathesis.transport.requests import REQUESTS_TRANSPORT
+
+    if getattr(REQUESTS_TRANSPORT, "bigv_polite", False):
+        return
+    original = REQUESTS_TRANSPORT.send
+
+    def send(case: Any, *, session: Any = None, **kwargs: Any) -> Any:
+        if session is None and _STATE:
+            session = client.new_session(_STATE[0].run.target)
+        return original(case, session=session, **kwargs)
+
+    REQUESTS_TRANSPORT.send = send  # type: ignore[method-assign]
+    REQUESTS_TRANSPORT.bigv_polite = True  # type: ignore[attr-defined]
+
+
 def state() -> RunState:
     if not _STATE:
         from conformance.suite_schema import base_schema
 
         _STATE.append(RunState(base_schema()))
+        _polite_probes()
     return _STATE[0]
 
 
@@ -592,8 +613,12 @@ class Collector:
         self.observations: list[Observation] = []
         self.examples: dict[str, dict[str, Any]] = {}
         self.traffic: dict[str, dict[str, Any]] = {}
-
+        self.retries: dict[str, int] = {}
         self.errors: list[str] = []
+        self.interrupted = False
+
+    def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
+        self.interrupted = True
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:

@@ -245,6 +245,8 @@ class Summary:
     observations: list[Observation] = field(default_factory=list)
     stale_deviations: list[dict[str, Any]] = field(default_factory=list)
     traffic: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # 429 and 503 answers retried (with backoff) before an answer was judged, by status
+    retries: dict[str, int] = field(default_factory=dict)
     # the expectations file applied, if any: {"file": path, "entries": count}
     expectations: dict[str, Any] | None = None
 
@@ -364,6 +366,7 @@ class Summary:
                 for o in self.deviations()
             ],
             "stale_deviations": self.stale_deviations,
+            "retries": dict(sorted(self.retries.items())),
         }
 
 

@@ -163,10 +163,10 @@ def run(target: Target, console: Console) -> RunOutcome:
             finally:
                 if not target.embedded:
                     _final_sweep(live, environment[plugin.PREFIX_VARIABLE])
+    if collector.interrupted:
+        raise KeyboardInterrupt  # the plugin purged what the run created before pytest returned
     if collector.errors:
         raise RunError(f"the suite could not be loaded: {collector.errors[0]}")
-    if code == pytest.ExitCode.INTERRUPTED:
-        raise KeyboardInterrupt  # the plugin purged what the run created before pytest returned
     if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
         return RunOutcome(EXIT_USAGE, None, report_dir)
     if code == pytest.ExitCode.NO_TESTS_COLLECTED or not collector.observations:
@@ -180,6 +180,7 @@ def run(target: Target, console: Console) -> RunOutcome:
         duration=time.monotonic() - started,
         observations=collector.observations,
         traffic=collector.traffic,
+        retries=collector.retries,
     )
     if accepted is not None:
         expectations.apply(summary, accepted)

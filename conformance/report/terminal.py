@@ -78,6 +78,11 @@ def print_summary(console: Console, summary: Summary, report_dir: Any) -> None:
             f"{escape(str((data['expectations'] or {}).get('file', '')))}",
             highlight=False,
         )
+    if summary.retries:
+        retried = ", ".join(
+            f"{count} x {status}" for status, count in sorted(summary.retries.items())
+        )
+        console.print(f"[yellow]Retried busy answers:[/yellow] {retried}", highlight=False)
     if summary.stale_deviations:
         console.print(
             f"[bold yellow]Stale deviations: {len(summary.stale_deviations)} listed but not "

@@ -658,6 +658,23 @@ HARMLESS: list[Entry] = [
         )
     ),
     Entry(
+        f.Busy(
+            "busy-then-served",
+            "Every fifth request is answered 503 with Retry-After: 0 (shedding load); the retry"
+            " is served.",
+            harmless=True,
+        )
+    ),
+    Entry(
+        f.Busy(
+            "rate-limited-then-served",
+            "Every seventh request is answered 429 with Retry-After: 0; the retry is served.",
+            harmless=True,
+            every=7,
+            status=429,
+        )
+    ),
+    Entry(
         f.Rewrite(
             "extra-response-headers",
             "Responses carry extra headers (Server, X-Request-Id, Cache-Control, X-Runtime).",

@@ -659,3 +659,24 @@ class Slow(Fault):
         creating = request.operation in {"createVirtualMachine", "createVirtualMachineSpec"}
         time.sleep(self.creates if creating else self.others)
         return response
+
+
+@dataclass
+class Busy(Fault):
+    """Every `every`-th request is answered `status` with Retry-After: 0, without forwarding
+    (a cloud shedding load for a moment); the next attempt goes through."""
+
+    every: int = 5
+    status: int = 503
+    seen: int = field(default=0, init=False)
+    lock: Any = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def on_request(self, request: Request, upstream: Upstream) -> Request | Response:
+        with self.lock:
+            self.seen += 1
+            busy = self.seen % self.every == 0
+        if not busy:
+            return request
+        return Response(
+            self.status, (("Content-Type", "text/plain"), ("Retry-After", "0")), b"busy"
+        )

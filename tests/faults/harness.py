@@ -77,6 +77,7 @@ class RunResult:
     proxy_errors: list[str] = field(default_factory=list)  # a fault that raised: its bug
     cpu_seconds: float = 0.0  # user + system time of the CLI process and its children
     output: str = ""
+    retries: dict[str, int] = field(default_factory=dict)  # summary.json's busy answers retried
     finished: str = ""
     started_at: float = 0.0  # seconds since the epoch, when the CLI was started
 
@@ -221,6 +222,7 @@ def run_entry(entry: Entry, workdir: Path, write: bool = True) -> RunResult:
         requests=proxy.requests_seen,
         proxy_errors=proxy.errors[:10],
         output=output[-4000:].strip(),
+        retries=summary.get("retries", {}),
         finished=time.strftime("%Y-%m-%dT%H:%M:%S"),
         started_at=round(started_at, 1),
     )

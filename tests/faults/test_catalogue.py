@@ -260,3 +260,13 @@ def test_the_suite_passes_the_harmless_variation(entry: Entry, catalogue_runs):
         f"{entry.name} ({entry.fault.description}) was flagged: exit {result.exit_code}\n"
         f"{_failures(result)}"
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "status"), [("busy-then-served", "503"), ("rate-limited-then-served", "429")]
+)
+def test_busy_answers_are_retried_and_counted_in_the_report(name, status, catalogue_runs):
+    result = catalogue_runs.result(BY_NAME[name])
+    assert result.exit_code == 0 and not result.failures, _failures(result)
+    assert result.retries.get(status, 0) > 0, result.retries
