@@ -562,7 +562,7 @@ def _scenario_observation(item, report, call, test_id: str, capability: str) -> 
         test_id=test_id,
         kind="scenario",
         name=item.name,
-        check="scenario",
+        check=UNREACHABLE if report.failed and _unreachable(call) else "scenario",
         capability=capability,
         level=capability_level(capability),
         operation=None,
@@ -580,6 +580,19 @@ def _scenario_observation(item, report, call, test_id: str, capability: str) -> 
     ).to_dict()
 
 
+UNREACHABLE = "connection"  # the check name of a test that could not reach the target
+
+
+def _unreachable(call: pytest.CallInfo) -> bool:
+    error = call.excinfo.value if call.excinfo else None
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, requests.ConnectionError | ConnectionError):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
 def _error_observation(item, report, call, kind: str, outcome: str = "failed") -> dict[str, Any]:
     details = _failure_details(call)
     label = getattr(item, "operation_label", None) or _label_of(item)
@@ -588,7 +601,7 @@ def _error_observation(item, report, call, kind: str, outcome: str = "failed") -
         test_id=f"{kind}:{item.name}",
         kind=kind,
         name=item.name,
-        check="execution",
+        check=UNREACHABLE if _unreachable(call) else "execution",
         capability=capability,
         level=capability_level(capability),
         operation=label,

@@ -187,6 +187,13 @@ def run(target: Target, console: Console) -> RunOutcome:
     write_summary(summary, report_dir / "summary.json")
     write_junit(summary, report_dir / "junit.xml")
     report.write_html(summary, collector.examples, report_dir / "report.html")
+    unreachable = [o for o in summary.observations if o.check == plugin.UNREACHABLE]
+    if unreachable:
+        raise Unreachable(
+            f"target {live.url} stopped answering during the run ({len(unreachable)} tests "
+            f"could not reach it); reports in {report_dir}; if it comes back, "
+            "`bigv-conformance sweep` removes what the run left"
+        )
     return RunOutcome(
         EXIT_CONFORMANT if summary.conformant else EXIT_NOT_CONFORMANT, summary, report_dir
     )

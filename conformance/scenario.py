@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 import pytest
+import requests
 
 from conformance.api import Api, Reply
 from conformance.safety import Budget, Names
@@ -127,6 +128,9 @@ class Machines:
                 )
             except ConformanceFailure as failure:
                 problems.append(f"purge of {machine_id}: {failure.title}")
+                continue
+            except requests.RequestException as error:
+                problems.append(f"purge of {machine_id}: {type(error).__name__}")
                 continue
             if reply.status not in (204, 404):
                 problems.append(f"purge of {machine_id} answered {reply.status}")

@@ -235,3 +235,71 @@ def test_environment_credentials_are_read():
     target = load_target({"url": "http://x", "account": "a"}, {"BIGV_TOKEN": "apikey.k"})
     assert target.token == "apikey.k"
     assert os.environ.get("BIGV_TOKEN") != "apikey.k"
+
+
+def test_a_target_that_stops_answering_mid_run_is_one_line_and_exit_2(tmp_path):
+    from tests.suite.conftest import emulator_process
+
+    with emulator_process() as running:
+        process = subprocess.Popen(
+            cli(
+                "run",
+                "--target",
+                running.url,
+                *CREDENTIALS,
+                "--seed",
+                "5",
+                "--report-dir",
+                str(tmp_path),
+            ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 120
+        while len(running.requests()) < 300 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        running.process.kill()
+        output, errors = process.communicate(timeout=600)
+    assert process.returncode == 2, output[-2000:] + errors[-2000:]
+    assert "Traceback" not in output + errors
+    lines = errors.strip().splitlines()
+    assert len(lines) == 1 and "stopped answering" in lines[0], errors
+    assert (tmp_path / "summary.json").exists(), "what ran is still reported"
+
+
+def test_a_fresh_one_time_password_for_every_request_from_the_otp_command(tmp_path):
+    from tests.suite.conftest import emulator_process
+
+    counter = tmp_path / "count"
+    script = tmp_path / "otp.py"
+    script.write_text(  # one line appended per call (appends are atomic), a fresh modhex OTP
+        "import os, random\n"
+        f"with open({str(counter)!r}, 'a') as log: log.write('otp\\n')\n"
+        "print(''.join(random.choice('cbdefghijklnrtuv') for _ in range(44)))\n"
+    )
+    with emulator_process("--require-otp") as running:
+        result = subprocess.run(
+            cli(
+                "run",
+                "--target",
+                running.url,
+                *CREDENTIALS,
+                "--profile",
+                "smoke",
+                "--seed",
+                "5",
+                "--report-dir",
+                str(tmp_path / "report"),
+                "--otp-command",
+                f"{sys.executable} {script}",
+            ),
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        served = len(running.requests())
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert len(counter.read_text().splitlines()) > 100  # one for each authenticated request
+    assert served > 100
