@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -303,3 +304,41 @@ def test_a_fresh_one_time_password_for_every_request_from_the_otp_command(tmp_pa
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert len(counter.read_text().splitlines()) > 100  # one for each authenticated request
     assert served > 100
+
+
+def test_the_same_seed_sends_the_same_requests(tmp_path):
+    from collections import Counter
+
+    from tests.suite.conftest import emulator_process
+
+    seen = []
+    for attempt in range(2):
+        with emulator_process() as running:
+            result = subprocess.run(
+                cli(
+                    "run",
+                    "--target",
+                    running.url,
+                    *CREDENTIALS,
+                    "--profile",
+                    "smoke",
+                    "--seed",
+                    "11",
+                    "--report-dir",
+                    str(tmp_path / str(attempt)),
+                ),
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
+            assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+            # the run prefix is random by design (it marks one run's objects); all else is not
+            seen.append(
+                Counter(
+                    (method, re.sub(r"bvc[a-z0-9]{5}", "bvc*", path), status)
+                    for method, path, status in running.requests()
+                )
+            )
+    assert seen[0] == seen[1], (seen[0] - seen[1]) + (seen[1] - seen[0])
+    assert seen[0] != seen[2], "another seed generates other requests"
