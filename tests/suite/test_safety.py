@@ -312,7 +312,7 @@ def test_the_same_seed_sends_the_same_requests(tmp_path):
     from tests.suite.conftest import emulator_process
 
     seen = []
-    for attempt in range(2):
+    for attempt, seed in enumerate(("11", "11", "12")):
         with emulator_process() as running:
             result = subprocess.run(
                 cli(
@@ -323,7 +323,7 @@ def test_the_same_seed_sends_the_same_requests(tmp_path):
                     "--profile",
                     "smoke",
                     "--seed",
-                    "11",
+                    seed,
                     "--report-dir",
                     str(tmp_path / str(attempt)),
                 ),
