@@ -662,9 +662,6 @@ class Collector:
                 total["seconds"] += seen["seconds"]
                 total["max"] = max(total["max"], seen["max"])
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Nothing to do here: the runner reads the collector after pytest returns."""
-
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Purge what the run created, whatever happened; a second Ctrl-C does not stop it."""
