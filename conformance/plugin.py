@@ -1,392 +1,43 @@
-"""The pytest plugin of the suite: the run's context, safety, and observations of every test.
+"""The pytest plugin of the suite: safety hooks on generated requests, fixtures, and the
+observations of every test.
 
 Loaded in every pytest process of a run (`-p conformance.plugin`, xdist workers included).
 Each test's observations travel to the controlling process in its report's user_properties,
-where `Collector` (created by the runner) gathers them.
+where `recording.Collector` (created by the runner) gathers them.
 """
 
 from __future__ import annotations
 
-import collections
-import contextlib
 import json
-import logging
 import os
-import secrets
 import signal
-import string
-import threading
-import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 import schemathesis
-from hypothesis import strategies as st
 
-import spec
-from conformance import checks, client, context, redaction, safety, transport
-from conformance.api import Api
+from conformance import client, redaction, safety
+from conformance.recording import (
+    CAPABILITY_BY_LABEL,
+    RECORDER,
+    UNREACHABLE,
+    USER_PROPERTY,
+    Collector,
+)
 from conformance.results import Observation, capability_level
+from conformance.run import (
+    _STATE,
+    PREFIX_VARIABLE,
+    TARGET_VARIABLE,
+    RunState,
+    new_prefix,
+    state,
+    target_from_environment,
+)
 from conformance.scenario import Machines
-from conformance.sweep import SweepError, sweep
-from conformance.target import Target
 
-log = logging.getLogger("conformance.cleanup")
-
-TARGET_VARIABLE = "BIGV_CONFORMANCE_TARGET"
-PREFIX_VARIABLE = "BIGV_RUN_PREFIX"
-USER_PROPERTY = "bigv"
-
-API = spec.api()
-OPERATIONS = spec.operations(API)
-CAPABILITY_BY_LABEL = {
-    f"{method} {path}": operation["x-capability"] for method, path, operation in OPERATIONS.values()
-}
-ID_BY_LABEL = {f"{method} {path}": op_id for op_id, (method, path, _) in OPERATIONS.items()}
-
-
-def new_prefix() -> str:
-    """A short run prefix that is a valid start of a DNS label."""
-    alphabet = string.ascii_lowercase + string.digits
-    return "bvc" + "".join(secrets.choice(alphabet) for _ in range(5))
-
-
-# -- what the current test observed (one test at a time per process) ----------------------
-
-
-class ItemRecorder:
-    """Per-check outcomes and example exchanges of the test that is running."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.reset(None, "", "")
-
-    def reset(self, test_id: str | None, kind: str, name: str) -> None:
-        self.test_id, self.kind, self.name = test_id, kind, name
-        self.outcomes: dict[tuple[str, str], dict[str, Any]] = {}
-        self.examples: dict[str, dict[str, Any]] = {}
-        self.traffic: dict[str, dict[str, Any]] = {}
-        self.retried_before = transport.retried()
-        self.started = time.monotonic()
-
-    def retries(self) -> dict[str, int]:
-        """429 and 503 answers retried while this test ran, by status."""
-        now = transport.retried()
-        return {
-            status: count - self.retried_before.get(status, 0)
-            for status, count in now.items()
-            if count > self.retried_before.get(status, 0)
-        }
-
-    def exchange(self, label: str, exchange: client.Exchange) -> None:
-        """Count one response of an operation: its status and how long it took."""
-        with self.lock:
-            seen = self.traffic.setdefault(
-                label, {"statuses": {}, "count": 0, "seconds": 0.0, "max": 0.0}
-            )
-            status = str(exchange.status)
-            seen["statuses"][status] = seen["statuses"].get(status, 0) + 1
-            seen["count"] += 1
-            seen["seconds"] += exchange.elapsed
-            seen["max"] = max(seen["max"], exchange.elapsed)
-
-    def check(
-        self, label: str, check: str, failure: Any, exchange: client.Exchange, secrets: list[str]
-    ) -> None:
-        """Remember one check's outcome on one response (a failure outweighs passes)."""
-        with self.lock:
-            key = (label, check)
-            known = self.outcomes.get(key)
-            if failure is None:
-                if known is None:
-                    self.outcomes[key] = {"failed": False}
-                return
-            if known is None or not known["failed"]:
-                self.outcomes[key] = {
-                    "failed": True,
-                    "title": redaction.redact_message(failure.title, secrets),
-                    "message": redaction.redact_message(failure.message, secrets),
-                    "exchange": exchange.as_dict(),
-                }
-
-    def example(self, label: str, exchange: client.Exchange) -> None:
-        """Keep the first successful exchange of each operation, to document it."""
-        if 200 <= exchange.status < 300:
-            with self.lock:
-                self.examples.setdefault(label, exchange.as_dict())
-
-    def observations(self, capability: str | None, level_of: Any) -> list[dict[str, Any]]:
-        found = []
-        for (label, check), outcome in sorted(self.outcomes.items()):
-            operation_capability = CAPABILITY_BY_LABEL.get(label)
-            capability_name = checks.capability_of(check, operation_capability) or capability
-            found.append(
-                Observation(
-                    test_id=f"{self.test_id}:{label}:{check}",
-                    kind=self.kind,
-                    name=self.name,
-                    check=check,
-                    capability=capability_name,
-                    level=level_of(capability_name),
-                    operation=label,
-                    outcome="failed" if outcome["failed"] else "passed",
-                    title=outcome.get("title", ""),
-                    message=outcome.get("message", ""),
-                    exchange=outcome.get("exchange"),
-                ).to_dict()
-            )
-        return found
-
-
-RECORDER = ItemRecorder()
-
-
-# -- the run's context ---------------------------------------------------------------------
-
-
-def _created(reply: Any) -> dict[str, Any] | None:
-    """The object a create answered, if it answered one (any 2xx with an id)."""
-    body = reply.json
-    if 200 <= reply.status < 300 and isinstance(body, dict) and "id" in body:
-        return body
-    return None
-
-
-class Pool:
-    """Objects that generated requests address: a machine per operation, and its disc and
-    network interface; a spare group for deleteGroup. Created on first use; only read (never
-    created) under the read-only profile."""
-
-    def __init__(
-        self, api: Api, ledger: safety.Ledger, names: safety.Names, budget: safety.Budget
-    ) -> None:
-        self.api, self.ledger, self.names, self.budget = api, ledger, names, budget
-        self.read_only = api.run.target.profile == "read-only"
-        self.machines: dict[str, str] = {}
-        self.groups: dict[str, str] = {}
-        self.lock = threading.RLock()
-
-    def _existing_machine(self) -> str:
-        reply = self.api.call("listVirtualMachines")
-        machines = reply.json if reply.status == 200 and isinstance(reply.json, list) else []
-        return str(machines[0]["id"]) if machines else f"{self.names.prefix}-none"
-
-    def machine_for(self, label: str) -> str:
-        with self.lock:
-            if label not in self.machines:
-                if self.read_only:
-                    self.machines[label] = self._existing_machine()
-                    return self.machines[label]
-                if self.machines and not self.budget.room(2):
-                    # under --max-vms, operations share machines; one stays free for scenarios
-                    self.machines[label] = next(iter(self.machines.values()))
-                    return self.machines[label]
-                reply = self.api.call("createVirtualMachine", body={"name": self.names.fresh("m")})
-                made = _created(reply)
-                if made is None:
-                    # the tests of this operation will meet 404s; the scenarios say why
-                    self.machines[label] = f"{self.names.prefix}-none"
-                    return self.machines[label]
-                self.ledger.add("virtual_machine", made["id"], name=made.get("name"))
-                self.budget.created()
-                self.machines[label] = str(made["id"])
-            return self.machines[label]
-
-    def group_for(self, label: str) -> str:
-        with self.lock:
-            if label not in self.groups:
-                name = self.names.fresh("g")
-                reply = self.api.call("createGroup", body={"name": name})
-                made = _created(reply)
-                if made is None:
-                    self.groups[label] = f"{self.names.prefix}-none"
-                    return self.groups[label]
-                self.ledger.add("group", made["id"], name=name)
-                self.groups[label] = str(made["id"])
-            return self.groups[label]
-
-    def _first(self, operation_id: str, machine: str, fallback: str) -> str:
-        reply = self.api.call(operation_id, path={"virtual_machine": machine})
-        items = reply.json if reply.status == 200 and isinstance(reply.json, list) else []
-        return str(items[0]["id"]) if items and "id" in items[0] else fallback
-
-    def objects_for(self, operation_id: str, path: str) -> dict[str, Any]:
-        """Fixed path parameters of one operation for the property runs."""
-        fixed: dict[str, Any] = {}
-        if "{virtual_machine}" in path:
-            fixed["virtual_machine"] = self.machine_for(operation_id)
-        if "{disc}" in path:
-            if not self.read_only:
-                self.api.call(
-                    "createDisc",
-                    path={"virtual_machine": fixed["virtual_machine"]},
-                    body={"label": self.names.fresh("d"), "size": 20480},
-                )
-            fixed["disc"] = self._first("listDiscs", fixed["virtual_machine"], "1")
-        if "{network_interface}" in path:
-            fixed["network_interface"] = int(
-                self._first("listNetworkInterfaces", fixed["virtual_machine"], "1")
-            )
-        if operation_id == "deleteGroup" and not self.read_only:
-            fixed["group"] = self.group_for(operation_id)
-        return fixed
-
-
-def _probe(target: Target, credentials: client.Credentials, session: requests.Session) -> dict:
-    """Names and ids of the target's account and group, and its definitions."""
-    found: dict[str, Any] = {"account_name": target.account, "group_name": target.group}
-    base = target.url
-    headers = credentials.headers()
-    account = session.get(f"{base}/accounts/{target.account}", headers=headers, timeout=30)
-    if account.status_code == 200 and isinstance(client.json_or_none(account), dict):
-        found["account_name"] = account.json().get("name", target.account)
-    group = session.get(
-        f"{base}/accounts/{target.account}/groups/{target.group}",
-        headers=credentials.headers(),
-        timeout=30,
-    )
-    body = client.json_or_none(group)
-    found["group_id"] = (
-        body.get("id") if group.status_code == 200 and isinstance(body, dict) else None
-    )
-    if isinstance(body, dict) and body.get("name"):
-        found["group_name"] = body["name"]
-    definitions = session.get(f"{base}/definitions", timeout=30)
-    table = client.json_or_none(definitions)
-    if definitions.status_code == 200 and isinstance(table, list):
-        found["definitions"] = {
-            entry["id"]: entry["data"]
-            for entry in table
-            if isinstance(entry, dict) and "id" in entry
-        }
-    else:
-        found["definitions"] = spec.definitions_table(API)
-    return found
-
-
-def register_definition_formats(definitions: dict[str, Any]) -> None:
-    """Generate `bigv-*` formatted strings from the target's own definitions."""
-    for format_name, section in API["x-definition-formats"].items():
-        values = definitions.get(section) or spec.definitions_table(API)[section]
-        if format_name == "bigv-sendkeys":
-            keys = [key for key in values if "-" not in key]
-            strategy = st.lists(st.sampled_from(keys), min_size=1, max_size=3).map("-".join)
-        else:
-            strategy = st.sampled_from(list(values))
-        schemathesis.openapi.format(format_name, strategy)
-
-
-def target_from_environment() -> Target:
-    text = os.environ.get(TARGET_VARIABLE)
-    if not text:
-        raise pytest.UsageError(
-            f"{TARGET_VARIABLE} is not set: run the suite with `bigv-conformance run`"
-        )
-    return Target.from_json(text)
-
-
-class RunState:
-    """The process-wide state of a run: context, api, ledger, pool."""
-
-    def __init__(self, schema: Any) -> None:
-        target = target_from_environment()
-        credentials = client.Credentials(target)
-        session = client.new_session(target)
-        facts = _probe(target, credentials, session)
-        self.run = context.RunContext(
-            target=target,
-            credentials=credentials,
-            session=session,
-            account_name=facts["account_name"],
-            group_name=facts["group_name"],
-            group_id=facts["group_id"],
-            definitions=facts["definitions"],
-        )
-        context.set_current(self.run)
-        register_definition_formats(self.run.definitions)
-        report_dir = Path(target.report_dir)
-        report_dir.mkdir(parents=True, exist_ok=True)
-        self.prefix = os.environ.get(PREFIX_VARIABLE) or new_prefix()
-        self.ledger = safety.Ledger(report_dir / "ledger.jsonl")
-        worker = os.environ.get("PYTEST_XDIST_WORKER", "").removeprefix("gw")
-        self.names = safety.Names(self.prefix, worker)
-        self.api = Api(self.run, schema, recorder=_record_scenario_call)
-        workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-        cap = max(1, target.max_vms // workers) if target.max_vms else None
-        self.budget = safety.Budget(cap)
-        self.housekeeping = Api(self.run, schema, strict=False)
-        self.pool = Pool(self.housekeeping, self.ledger, self.names, self.budget)
-        self.generated: collections.deque = collections.deque()  # machines made by generation
-
-    def make_room(self) -> None:
-        """Purge machines made by generated requests, oldest first, until one more fits."""
-        machines = Machines(self.housekeeping, self.names, self.budget)
-        while self.generated and not self.budget.room(1):
-            machines.created.append(
-                (self.run.target.account, self.run.target.group, self.generated.popleft())
-            )
-            machines.purge_all()
-
-    def cleanup(self) -> None:
-        """Purge every machine and delete every group the run created."""
-        machines = Machines(self.housekeeping, self.names)
-        for identifier in sorted(self.ledger.machines, key=str):
-            if identifier.isdigit():
-                machines.created.append(
-                    (self.run.target.account, self.run.target.group, identifier)
-                )
-        machines.purge_all()
-        if self.run.target.profile != "read-only":
-            # machines moved to other groups, groups made, anything named by this process
-            with contextlib.suppress(SweepError):
-                sweep(self.run.target, self.names.process_prefix, dry_run=False, say=log.info)
-
-
-_STATE: list[RunState] = []
-
-
-def _polite_probes() -> None:
-    """Schemathesis sends its probes (e.g. the request without credentials of ignored_auth)
-    on a session of its own, past the run's rate limit and 429/503 retries. Give each probe a
-    fresh polite session instead: fresh, so that no cookie or credential of the run rides
-    along."""
-    from schemathesis.transport.requests import REQUESTS_TRANSPORT
-
-    if getattr(REQUESTS_TRANSPORT, "bigv_polite", False):
-        return
-    original = REQUESTS_TRANSPORT.send
-
-    def send(case: Any, *, session: Any = None, **kwargs: Any) -> Any:
-        if session is None and _STATE:
-            session = client.new_session(_STATE[0].run.target)
-        return original(case, session=session, **kwargs)
-
-    REQUESTS_TRANSPORT.send = send  # type: ignore[method-assign]
-    REQUESTS_TRANSPORT.bigv_polite = True  # type: ignore[attr-defined]
-
-
-def state() -> RunState:
-    if not _STATE:
-        from conformance.suite_schema import base_schema
-
-        _STATE.append(RunState(base_schema()))
-        _polite_probes()
-    return _STATE[0]
-
-
-def _record_scenario_call(
-    operation_id: str, label: str, exchange: client.Exchange, judgement
-) -> None:
-    RECORDER.exchange(label, exchange)
-    secrets = state().run.credentials.secrets
-    for outcome in judgement.outcomes:
-        RECORDER.check(label, outcome.check, outcome.failure, exchange, secrets)
-    RECORDER.example(label, exchange)
-
-
-# -- schemathesis hooks: safety and observation of generated requests ------------------------
+__all__ = ["PREFIX_VARIABLE", "TARGET_VARIABLE", "UNREACHABLE", "Collector", "new_prefix", "state"]
 
 
 def _pin(case: Any) -> None:
@@ -580,9 +231,6 @@ def _scenario_observation(item, report, call, test_id: str, capability: str) -> 
     ).to_dict()
 
 
-UNREACHABLE = "connection"  # the check name of a test that could not reach the target
-
-
 def _unreachable(call: pytest.CallInfo) -> bool:
     error = call.excinfo.value if call.excinfo else None
     seen = 0
@@ -617,50 +265,6 @@ def _label_of(item: pytest.Item) -> str | None:
         if label in item.name:
             return label
     return None
-
-
-class Collector:
-    """Gathers the observations and examples of every test (in the controlling process)."""
-
-    def __init__(self) -> None:
-        self.observations: list[Observation] = []
-        self.examples: dict[str, dict[str, Any]] = {}
-        self.traffic: dict[str, dict[str, Any]] = {}
-        self.retries: dict[str, int] = {}
-        self.errors: list[str] = []
-        self.interrupted = False
-
-    def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
-        self.interrupted = True
-
-    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        if report.failed:
-            lines = report.longreprtext.strip().splitlines()
-            first = next((line[1:].strip() for line in lines if line.startswith("E ")), lines[-1])
-            self.errors.append(f"{report.nodeid}: {first}")
-
-    def pytest_internalerror(self, excrepr: Any) -> None:
-        self.errors.append(str(excrepr).strip().splitlines()[-1])
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        for name, value in report.user_properties:
-            if name != USER_PROPERTY:
-                continue
-            payload = json.loads(value)
-            self.observations += [Observation.from_dict(o) for o in payload["observations"]]
-            for label, exchange in payload["examples"].items():
-                self.examples.setdefault(label, exchange)
-            for status, count in payload.get("retries", {}).items():
-                self.retries[status] = self.retries.get(status, 0) + count
-            for label, seen in payload.get("traffic", {}).items():
-                total = self.traffic.setdefault(
-                    label, {"statuses": {}, "count": 0, "seconds": 0.0, "max": 0.0}
-                )
-                for status, count in seen["statuses"].items():
-                    total["statuses"][status] = total["statuses"].get(status, 0) + count
-                total["count"] += seen["count"]
-                total["seconds"] += seen["seconds"]
-                total["max"] = max(total["max"], seen["max"])
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -2,7 +2,7 @@
 judged by schemathesis' built-in checks and the suite's own registry (conformance.checks).
 
 Account and group are the target's; machines, discs, interfaces and groups addressed are
-objects the run created for the purpose (conformance.plugin.Pool).
+objects the run created for the purpose (conformance.pool.Pool).
 """
 
 from conformance.plugin import state

@@ -1,0 +1,159 @@
+"""What each test observed: every check's outcome on every operation, example exchanges and
+traffic; shipped to the controlling process in the report's user_properties and gathered there
+by `Collector`."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+import pytest
+
+import spec
+from conformance import checks, client, redaction, transport
+from conformance.results import Observation
+
+USER_PROPERTY = "bigv"
+
+API = spec.api()
+OPERATIONS = spec.operations(API)
+CAPABILITY_BY_LABEL = {
+    f"{method} {path}": operation["x-capability"] for method, path, operation in OPERATIONS.values()
+}
+ID_BY_LABEL = {f"{method} {path}": op_id for op_id, (method, path, _) in OPERATIONS.items()}
+
+
+UNREACHABLE = "connection"  # the check name of a test that could not reach the target
+
+
+class ItemRecorder:
+    """Per-check outcomes and example exchanges of the test that is running."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.reset(None, "", "")
+
+    def reset(self, test_id: str | None, kind: str, name: str) -> None:
+        self.test_id, self.kind, self.name = test_id, kind, name
+        self.outcomes: dict[tuple[str, str], dict[str, Any]] = {}
+        self.examples: dict[str, dict[str, Any]] = {}
+        self.traffic: dict[str, dict[str, Any]] = {}
+        self.retried_before = transport.retried()
+        self.started = time.monotonic()
+
+    def retries(self) -> dict[str, int]:
+        """429 and 503 answers retried while this test ran, by status."""
+        now = transport.retried()
+        return {
+            status: count - self.retried_before.get(status, 0)
+            for status, count in now.items()
+            if count > self.retried_before.get(status, 0)
+        }
+
+    def exchange(self, label: str, exchange: client.Exchange) -> None:
+        """Count one response of an operation: its status and how long it took."""
+        with self.lock:
+            seen = self.traffic.setdefault(
+                label, {"statuses": {}, "count": 0, "seconds": 0.0, "max": 0.0}
+            )
+            status = str(exchange.status)
+            seen["statuses"][status] = seen["statuses"].get(status, 0) + 1
+            seen["count"] += 1
+            seen["seconds"] += exchange.elapsed
+            seen["max"] = max(seen["max"], exchange.elapsed)
+
+    def check(
+        self, label: str, check: str, failure: Any, exchange: client.Exchange, secrets: list[str]
+    ) -> None:
+        """Remember one check's outcome on one response (a failure outweighs passes)."""
+        with self.lock:
+            key = (label, check)
+            known = self.outcomes.get(key)
+            if failure is None:
+                if known is None:
+                    self.outcomes[key] = {"failed": False}
+                return
+            if known is None or not known["failed"]:
+                self.outcomes[key] = {
+                    "failed": True,
+                    "title": redaction.redact_message(failure.title, secrets),
+                    "message": redaction.redact_message(failure.message, secrets),
+                    "exchange": exchange.as_dict(),
+                }
+
+    def example(self, label: str, exchange: client.Exchange) -> None:
+        """Keep the first successful exchange of each operation, to document it."""
+        if 200 <= exchange.status < 300:
+            with self.lock:
+                self.examples.setdefault(label, exchange.as_dict())
+
+    def observations(self, capability: str | None, level_of: Any) -> list[dict[str, Any]]:
+        found = []
+        for (label, check), outcome in sorted(self.outcomes.items()):
+            operation_capability = CAPABILITY_BY_LABEL.get(label)
+            capability_name = checks.capability_of(check, operation_capability) or capability
+            found.append(
+                Observation(
+                    test_id=f"{self.test_id}:{label}:{check}",
+                    kind=self.kind,
+                    name=self.name,
+                    check=check,
+                    capability=capability_name,
+                    level=level_of(capability_name),
+                    operation=label,
+                    outcome="failed" if outcome["failed"] else "passed",
+                    title=outcome.get("title", ""),
+                    message=outcome.get("message", ""),
+                    exchange=outcome.get("exchange"),
+                ).to_dict()
+            )
+        return found
+
+
+RECORDER = ItemRecorder()
+
+
+class Collector:
+    """Gathers the observations and examples of every test (in the controlling process)."""
+
+    def __init__(self) -> None:
+        self.observations: list[Observation] = []
+        self.examples: dict[str, dict[str, Any]] = {}
+        self.traffic: dict[str, dict[str, Any]] = {}
+        self.retries: dict[str, int] = {}
+        self.errors: list[str] = []
+        self.interrupted = False
+
+    def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
+        self.interrupted = True
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            lines = report.longreprtext.strip().splitlines()
+            first = next((line[1:].strip() for line in lines if line.startswith("E ")), lines[-1])
+            self.errors.append(f"{report.nodeid}: {first}")
+
+    def pytest_internalerror(self, excrepr: Any) -> None:
+        self.errors.append(str(excrepr).strip().splitlines()[-1])
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for name, value in report.user_properties:
+            if name != USER_PROPERTY:
+                continue
+            payload = json.loads(value)
+            self.observations += [Observation.from_dict(o) for o in payload["observations"]]
+            for label, exchange in payload["examples"].items():
+                self.examples.setdefault(label, exchange)
+            for status, count in payload.get("retries", {}).items():
+                self.retries[status] = self.retries.get(status, 0) + count
+            for label, seen in payload.get("traffic", {}).items():
+                total = self.traffic.setdefault(
+                    label, {"statuses": {}, "count": 0, "seconds": 0.0, "max": 0.0}
+                )
+                for status, count in seen["statuses"].items():
+                    total["statuses"][status] = total["statuses"].get(status, 0) + count
+                total["count"] += seen["count"]
+                total["seconds"] += seen["seconds"]
+                total["max"] = max(total["max"], seen["max"])
