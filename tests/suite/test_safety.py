@@ -28,19 +28,24 @@ def cli(*arguments: str) -> list[str]:
     return [sys.executable, "-m", "bigv_conformance", *arguments]
 
 
+def run_command(url: str, report_dir: Path, *arguments: str, seed: str = "5") -> list[str]:
+    """`bigv-conformance run` against `url` with the emulator's credentials."""
+    return cli(
+        "run",
+        "--target",
+        url,
+        *CREDENTIALS,
+        "--seed",
+        seed,
+        "--report-dir",
+        str(report_dir),
+        *arguments,
+    )
+
+
 def run(emulator, tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        cli(
-            "run",
-            "--target",
-            emulator.url,
-            *CREDENTIALS,
-            "--seed",
-            "5",
-            "--report-dir",
-            str(tmp_path),
-            *arguments,
-        ),
+        run_command(emulator.url, tmp_path, *arguments),
         capture_output=True,
         text=True,
         timeout=600,
@@ -83,16 +88,7 @@ def test_the_machine_cap_holds(emulator, tmp_path):
 
 def _start_and_wait_for_machines(emulator, tmp_path) -> subprocess.Popen:
     process = subprocess.Popen(
-        cli(
-            "run",
-            "--target",
-            emulator.url,
-            *CREDENTIALS,
-            "--seed",
-            "5",
-            "--report-dir",
-            str(tmp_path),
-        ),
+        run_command(emulator.url, tmp_path),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -243,16 +239,7 @@ def test_a_target_that_stops_answering_mid_run_is_one_line_and_exit_2(tmp_path):
 
     with emulator_process() as running:
         process = subprocess.Popen(
-            cli(
-                "run",
-                "--target",
-                running.url,
-                *CREDENTIALS,
-                "--seed",
-                "5",
-                "--report-dir",
-                str(tmp_path),
-            ),
+            run_command(running.url, tmp_path),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -281,17 +268,11 @@ def test_a_fresh_one_time_password_for_every_request_from_the_otp_command(tmp_pa
     )
     with emulator_process("--require-otp") as running:
         result = subprocess.run(
-            cli(
-                "run",
-                "--target",
+            run_command(
                 running.url,
-                *CREDENTIALS,
+                tmp_path / "report",
                 "--profile",
                 "smoke",
-                "--seed",
-                "5",
-                "--report-dir",
-                str(tmp_path / "report"),
                 "--otp-command",
                 f"{sys.executable} {script}",
             ),
@@ -315,18 +296,7 @@ def test_the_same_seed_sends_the_same_requests(tmp_path):
     for attempt, seed in enumerate(("11", "11", "12")):
         with emulator_process() as running:
             result = subprocess.run(
-                cli(
-                    "run",
-                    "--target",
-                    running.url,
-                    *CREDENTIALS,
-                    "--profile",
-                    "smoke",
-                    "--seed",
-                    seed,
-                    "--report-dir",
-                    str(tmp_path / str(attempt)),
-                ),
+                run_command(running.url, tmp_path / str(attempt), "--profile", "smoke", seed=seed),
                 capture_output=True,
                 text=True,
                 timeout=600,
