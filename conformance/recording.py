@@ -22,9 +22,6 @@ OPERATIONS = spec.operations(API)
 CAPABILITY_BY_LABEL = {
     f"{method} {path}": operation["x-capability"] for method, path, operation in OPERATIONS.values()
 }
-ID_BY_LABEL = {f"{method} {path}": op_id for op_id, (method, path, _) in OPERATIONS.items()}
-
-
 UNREACHABLE = "connection"  # the check name of a test that could not reach the target
 
 

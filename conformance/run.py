@@ -185,10 +185,7 @@ def _record_scenario_call(
     operation_id: str, label: str, exchange: client.Exchange, judgement
 ) -> None:
     RECORDER.exchange(label, exchange)
-    secrets = state().run.credentials.secrets
+    known = state().run.credentials.secrets
     for outcome in judgement.outcomes:
-        RECORDER.check(label, outcome.check, outcome.failure, exchange, secrets)
+        RECORDER.check(label, outcome.check, outcome.failure, exchange, known)
     RECORDER.example(label, exchange)
-
-
-# -- schemathesis hooks: safety and observation of generated requests ------------------------
