@@ -117,3 +117,16 @@ def test_port_in_use_says_one_line_and_exits_2():
     with Process() as running:
         port = running.url.rsplit(":", 1)[1]
         assert "cannot listen" in _fails("--port", port)
+
+
+def test_a_usage_error_of_python_m_emulator_is_one_line_and_exit_2():
+    result = subprocess.run(
+        [sys.executable, "-m", "emulator", "--port", "not-a-port"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "--port" in result.stderr and "Traceback" not in result.stderr
