@@ -13,7 +13,7 @@ import pytest
 
 import spec
 from conformance import checks, client, redaction, transport
-from conformance.results import Observation
+from conformance.results import Observation, empty_traffic
 
 USER_PROPERTY = "bigv"
 
@@ -52,9 +52,7 @@ class ItemRecorder:
     def exchange(self, label: str, exchange: client.Exchange) -> None:
         """Count one response of an operation: its status and how long it took."""
         with self.lock:
-            seen = self.traffic.setdefault(
-                label, {"statuses": {}, "count": 0, "seconds": 0.0, "max": 0.0}
-            )
+            seen = self.traffic.setdefault(label, empty_traffic())
             status = str(exchange.status)
             seen["statuses"][status] = seen["statuses"].get(status, 0) + 1
             seen["count"] += 1
@@ -146,9 +144,7 @@ class Collector:
             for status, count in payload.get("retries", {}).items():
                 self.retries[status] = self.retries.get(status, 0) + count
             for label, seen in payload.get("traffic", {}).items():
-                total = self.traffic.setdefault(
-                    label, {"statuses": {}, "count": 0, "seconds": 0.0, "max": 0.0}
-                )
+                total = self.traffic.setdefault(label, empty_traffic())
                 for status, count in seen["statuses"].items():
                     total["statuses"][status] = total["statuses"].get(status, 0) + count
                 total["count"] += seen["count"]

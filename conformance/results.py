@@ -370,12 +370,16 @@ class Summary:
         }
 
 
+def empty_traffic() -> dict[str, Any]:
+    """The traffic of an operation before any request: statuses, count, total and max seconds."""
+    return {"statuses": {}, "count": 0, "seconds": 0.0, "max": 0.0}
+
+
 def _with_untrafficked(
     traffic: dict[str, dict[str, Any]], matrix: dict[str, Any]
 ) -> dict[str, dict[str, Any]]:
     """Traffic per operation, with an empty entry for operations judged but not counted."""
-    empty = {"statuses": {}, "count": 0, "seconds": 0.0, "max": 0.0}
-    return {label: traffic.get(label, empty) for label in {*traffic, *matrix}}
+    return {label: traffic.get(label) or empty_traffic() for label in {*traffic, *matrix}}
 
 
 def _all_capabilities() -> set[str]:

@@ -22,6 +22,11 @@ class Violation:
     value: Any
     constraint: str
 
+    @property
+    def id(self) -> str:
+        """A short test id: the field and the kind of constraint (`cores-minimum`)."""
+        return f"{self.field}-{self.constraint.split()[0]}"
+
 
 def _types(schema: dict[str, Any]) -> list[str]:
     kind = schema.get("type", [])

@@ -90,11 +90,6 @@ def capability_levels() -> Mapping[str, str]:
     return MappingProxyType(levels)
 
 
-def capability_level(document: dict[str, Any], capability: str) -> str:
-    """`required` or `advisory`, as the document's `x-capabilities` says."""
-    return document["x-capabilities"][capability]["level"]
-
-
 def definitions_table(document: dict[str, Any]) -> dict[str, Any]:
     """The definitions the reference emulator serves: section id -> data."""
     example = resolve(document, document["components"]["examples"]["Definitions"])

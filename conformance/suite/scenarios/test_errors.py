@@ -56,7 +56,7 @@ UPDATE_VIOLATIONS = [
 @pytest.mark.parametrize(
     "violation",
     UPDATE_VIOLATIONS,
-    ids=[f"{v.field}-{v.constraint.split()[0]}" for v in UPDATE_VIOLATIONS],
+    ids=[v.id for v in UPDATE_VIOLATIONS],
 )
 @scenario("9a4c6e13-update-constraint-400", "errors.validation")
 def test_update_breaking_a_constraint_is_400_and_changes_nothing(bigv, machines, violation):
@@ -85,7 +85,7 @@ CREATE_VIOLATIONS = violations.for_schema(API, SCHEMAS["VirtualMachineCreate"])
 @pytest.mark.parametrize(
     "violation",
     CREATE_VIOLATIONS,
-    ids=[f"{v.field}-{v.constraint.split()[0]}" for v in CREATE_VIOLATIONS],
+    ids=[v.id for v in CREATE_VIOLATIONS],
 )
 @scenario("5d8f2a47-create-constraint-400", "errors.validation")
 def test_create_breaking_a_constraint_is_400_and_creates_nothing(bigv, machines, violation):
@@ -124,7 +124,7 @@ ACTION_VIOLATIONS = [
 @pytest.mark.parametrize(
     ("operation_id", "violation"),
     ACTION_VIOLATIONS,
-    ids=[f"{o}-{v.field}-{v.constraint.split()[0]}" for o, v in ACTION_VIOLATIONS],
+    ids=[f"{o}-{v.id}" for o, v in ACTION_VIOLATIONS],
 )
 @scenario("7b1e9c50-action-constraint-400", "errors.validation")
 def test_signal_and_reimage_breaking_a_constraint_are_400(bigv, machines, operation_id, violation):
