@@ -301,17 +301,21 @@ class Transaction:
             self._db.execute("INSERT INTO freed_address_slots (slot) VALUES (?)", row)
 
     # --- discs and network interfaces ---------------------------------------------------
-    def discs(self, vm_ids: Iterable[int]) -> dict[int, list[Disc]]:
-        found: dict[int, list[Disc]] = {}
+    def _by_machine(self, select: str, vm_ids: Iterable[int], make: Any) -> dict[int, list]:
+        """Rows of `select` (second column: the machine's id) for the machines, by machine."""
+        found: dict[int, list] = {}
         for chunk in _chunks(list(vm_ids)):
             rows = self._db.execute(
-                "SELECT id, virtual_machine_id, label, size, storage_grade, iops_limit FROM discs"
-                f" WHERE virtual_machine_id IN ({','.join('?' * len(chunk))}) ORDER BY id",
+                f"{select} WHERE virtual_machine_id IN ({','.join('?' * len(chunk))}) ORDER BY id",
                 chunk,
             )
             for row in rows:
-                found.setdefault(row[1], []).append(Disc(*row))
+                found.setdefault(row[1], []).append(make(*row))
         return found
+
+    def discs(self, vm_ids: Iterable[int]) -> dict[int, list[Disc]]:
+        select = "SELECT id, virtual_machine_id, label, size, storage_grade, iops_limit FROM discs"
+        return self._by_machine(select, vm_ids, Disc)
 
     def disc(self, vm_id: int, ref: str) -> Disc | None:
         """By id (all digits) or, failing that, by label."""
@@ -345,16 +349,8 @@ class Transaction:
         self._db.execute("DELETE FROM discs WHERE id = ?", (disc_id,))
 
     def nics(self, vm_ids: Iterable[int]) -> dict[int, list[NetworkInterface]]:
-        found: dict[int, list[NetworkInterface]] = {}
-        for chunk in _chunks(list(vm_ids)):
-            rows = self._db.execute(
-                "SELECT id, virtual_machine_id FROM network_interfaces"
-                f" WHERE virtual_machine_id IN ({','.join('?' * len(chunk))}) ORDER BY id",
-                chunk,
-            )
-            for row in rows:
-                found.setdefault(row[1], []).append(NetworkInterface(*row))
-        return found
+        select = "SELECT id, virtual_machine_id FROM network_interfaces"
+        return self._by_machine(select, vm_ids, NetworkInterface)
 
     def insert_nic(self, vm_id: int) -> NetworkInterface:
         cursor = self._db.execute(
