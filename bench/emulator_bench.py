@@ -18,25 +18,17 @@ from __future__ import annotations
 
 import argparse
 import base64
-import datetime
 import http.client
-import importlib.metadata
 import json
-import os
-import platform
-import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "RESULTS.md"
-START, END = "<!-- emulator:start -->", "<!-- emulator:end -->"
+from common import RESULTS, ROOT, VERDICT, Server, machine_description, write_section
+
 USER, PASSWORD = "alice", "secret"
 HEADERS = {
     "Authorization": "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode(),
@@ -88,21 +80,8 @@ def serve_baseline(payload_path: str) -> None:
 
 
 # --- helpers ------------------------------------------------------------------------------------
-class Server:
-    """A server in a process of its own; its URL is the first line it prints."""
-
-    def __init__(self, command: list[str]) -> None:
-        started = time.perf_counter()
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT
-        )
-        assert self.process.stdout is not None
-        self.url = self.process.stdout.readline().strip()
-        self.startup = time.perf_counter() - started
-        if not self.url.startswith("http://"):
-            raise SystemExit(f"server did not start: {command}")
-        address = urlsplit(self.url)
-        self.host, self.port = address.hostname or "127.0.0.1", address.port or 80
+class JsonServer(Server):
+    """A server answering JSON GETs over keep-alive connections."""
 
     def connection(self) -> http.client.HTTPConnection:
         return http.client.HTTPConnection(self.host, self.port, timeout=120)
@@ -118,22 +97,8 @@ class Server:
             own.close()
         return body
 
-    def memory_mb(self) -> tuple[float, float]:
-        """(resident now, peak resident) in MB, from /proc."""
-        fields = {}
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            key, _, value = line.partition(":")
-            fields[key] = value.strip()
-        return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        if self.process.stdout:
-            self.process.stdout.close()
-
-
-def rate(server: Server, path: str, requests: int) -> float:
+def rate(server: JsonServer, path: str, requests: int) -> float:
     """Requests per second of one keep-alive connection doing GET `path` in a loop."""
     connection = server.connection()
     for _ in range(50):
@@ -146,7 +111,7 @@ def rate(server: Server, path: str, requests: int) -> float:
     return requests / elapsed
 
 
-def per_vm_us(server: Server, path: str, repeats: int, count: int) -> float:
+def per_vm_us(server: JsonServer, path: str, repeats: int, count: int) -> float:
     """Microseconds per VM of listing `path` (which holds `count` VMs), best of `repeats`."""
     connection = server.connection()
     assert len(json.loads(server.get(path, connection))) == count
@@ -182,27 +147,11 @@ def seed_file(directory: Path) -> Path:
     return path
 
 
-def machine_description() -> dict[str, str]:
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return {
-        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {cpu}",
-        "os": platform.platform(),
-        "python": platform.python_version(),
-        "werkzeug": importlib.metadata.version("werkzeug"),
-        "sqlite": sqlite3.sqlite_version,
-    }
-
-
 # --- the run ------------------------------------------------------------------------------------
 def run(requests: int, rounds: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as scratch:
         seed = seed_file(Path(scratch))
-        emulator = Server(
+        emulator = JsonServer(
             [sys.executable, "-m", "emulator", "--port", "0", "--seed-file", str(seed)]
         )
         try:
@@ -210,7 +159,7 @@ def run(requests: int, rounds: int) -> dict[str, object]:
             one = f"{vms}/s-0"
             payload = Path(scratch) / "payload.json"
             payload.write_bytes(emulator.get(one))
-            baseline = Server([sys.executable, __file__, "--serve-baseline", str(payload)])
+            baseline = JsonServer([sys.executable, __file__, "--serve-baseline", str(payload)])
             try:
                 emulator_rates, baseline_rates, ratios = [], [], []
                 for turn in range(rounds):  # back to back, in alternating order
@@ -250,7 +199,7 @@ def run(requests: int, rounds: int) -> dict[str, object]:
 
 def table(result: dict[str, object]) -> list[str]:
     r = result
-    verdict = {True: "met", False: "MISSED"}
+    verdict = VERDICT
     return [
         "| measure | value | target |",
         "|---|---|---|",
@@ -275,34 +224,28 @@ def table(result: dict[str, object]) -> list[str]:
 
 
 def write_results(lines: list[str], about: dict[str, str], result: dict[str, object]) -> None:
-    section = [
-        START,
-        "## Emulator",
-        "",
-        f"`python bench/emulator_bench.py` on {about['date']}: {about['machine']}; "
-        f"{about['os']}; Python {about['python']}, Werkzeug {about['werkzeug']}, "
-        f"SQLite {about['sqlite']}.",
-        "",
-        f"Each server in its own process; one keep-alive `http.client` connection; "
-        f"{result['rounds']} rounds of {result['requests']} GETs against each server, back to "
-        "back in alternating order; the ratio is the median of the rounds' ratios; "
-        "listings: best of several. The machine is shared and noisy: figures move by 10-20%.",
-        "",
-        *lines,
-        "",
-        "Notes:",
-        "",
-        *[f"- {note}" for note in HISTORY],
-        END,
-    ]
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if START in text and END in text:
-        before, _, rest = text.partition(START)
-        _, _, after = rest.partition(END)
-        text = before + "\n".join(section) + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(section) + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
+    write_section(
+        "emulator",
+        [
+            "## Emulator",
+            "",
+            f"`python bench/emulator_bench.py` on {about['date']}: {about['machine']}; "
+            f"{about['os']}; Python {about['python']}, {about['versions']}, "
+            f"SQLite {about['sqlite']}.",
+            "",
+            f"Each server in its own process; one keep-alive `http.client` connection; "
+            f"{result['rounds']} rounds of {result['requests']} GETs against each server, back "
+            "to back in alternating order; the ratio is the median of the rounds' ratios; "
+            "listings: best of several. The machine is shared and noisy: figures move by "
+            "10-20%.",
+            "",
+            *lines,
+            "",
+            "Notes:",
+            "",
+            *[f"- {note}" for note in HISTORY],
+        ],
+    )
 
 
 def main() -> None:
@@ -315,7 +258,7 @@ def main() -> None:
     if arguments.serve_baseline:
         serve_baseline(arguments.serve_baseline)
         return
-    about = machine_description()
+    about = machine_description("werkzeug")
     result = run(arguments.requests, arguments.rounds)
     lines = table(result)
     print("\n".join(lines))

@@ -232,3 +232,25 @@ def response_checks() -> list[Callable]:
     load_all_checks()
     names = [*RESPONSE_ONLY_BUILTINS, *CAPABILITIES]
     return [CHECKS.get_one(name) for name in names]
+
+
+_AUTH_CONFIRMED: set[str] = set()  # operations this process saw refuse missing/invalid auth
+
+
+def ignored_auth(ctx: Any, response: Any, case: Any) -> bool | None:
+    """schemathesis' own ignored_auth, remembering (as `st run` does for its whole run)
+    the operations already shown to refuse missing and invalid credentials: the probes go
+    out once per operation and process, not after every successful request."""
+    from schemathesis.specs.openapi.checks import ignored_auth as builtin
+
+    if ctx.auth_enforced_operations is None:
+        ctx.auth_enforced_operations = _AUTH_CONFIRMED
+    return builtin(ctx, response, case)
+
+
+def generated_case_checks() -> dict[str, list[Callable]]:
+    """The keyword arguments of `validate_response` for generated cases (property and
+    stateful runs): every enabled check, ignored_auth as above."""
+    from schemathesis.specs.openapi.checks import ignored_auth as builtin
+
+    return {"excluded_checks": [builtin], "additional_checks": [ignored_auth]}

@@ -74,7 +74,11 @@ def _stop_on_sigterm() -> None:
 )
 @click.option("--max-examples", type=click.IntRange(min=1), help="Examples per operation.")
 @click.option("--seed", type=click.IntRange(min=0), help="Seed for reproducible generation.")
-@click.option("--workers", type=click.IntRange(min=1), help="Parallel pytest workers.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Parallel pytest workers (default: one per core, at most 2).",
+)
 @click.option("--report-dir", type=click.Path(file_okay=False), help="Default: reports/.")
 @click.option("--expectations", type=click.Path(dir_okay=False), help="Known deviations (TOML).")
 @click.option("--max-vms", type=click.IntRange(min=1), help="Machines alive at once at most.")

@@ -8,7 +8,9 @@ that reproduces it (credentials replaced by environment variables).
 from __future__ import annotations
 
 import base64
+import http.cookiejar
 import json
+import os
 import shlex
 import subprocess
 from dataclasses import dataclass
@@ -165,12 +167,31 @@ def json_or_none(response: Any) -> Any:
         return None
 
 
-def new_session(target: Target) -> requests.Session:
+def process_rate(target: Target) -> float | None:
+    """This process's share of --rate-limit: the run's pytest workers split it evenly."""
+    if not target.rate_limit:
+        return None
+    return target.rate_limit / int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
+
+
+def new_session(target: Target, *, cookies: bool = True) -> requests.Session:
     """A keep-alive session with the headers every BigV client sends, rate-limited (one cap
-    for the whole process) and retrying 429 and 503."""
+    for the whole process: its share of the run's) and retrying 429 and 503; `cookies=False`
+    for one that never keeps a cookie (schemathesis' probes: nothing of the run may ride
+    along).
+
+    The environment (proxies, CA bundle) is read once here, not on every request as
+    `requests` otherwise does: that lookup cost more than the request itself."""
     session = requests.Session()
     session.headers.update({"Accept": "application/json", "User-Agent": "bigv-conformance"})
-    adapter = transport.PoliteAdapter(transport.shared_limiter(target.rate_limit))
+    adapter = transport.PoliteAdapter(transport.shared_limiter(process_rate(target)))
     session.mount("http://", adapter)
     session.mount("https://", adapter)
+    if target.url:
+        settings = session.merge_environment_settings(target.url, {}, None, None, None)
+        session.proxies.update(settings["proxies"])
+        session.verify = settings["verify"]
+    session.trust_env = False
+    if not cookies:
+        session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
     return session

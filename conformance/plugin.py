@@ -17,7 +17,7 @@ import pytest
 import requests
 import schemathesis
 
-from conformance import client, redaction, safety
+from conformance import client, provisioning, redaction, safety
 from conformance.recording import (
     CAPABILITY_BY_LABEL,
     RECORDER,
@@ -36,6 +36,9 @@ from conformance.run import (
     target_from_environment,
 )
 from conformance.scenario import Machines
+
+SCENARIO_GROUP = "scenarios"  # the xdist group of every scenario
+CALL_PASSED = pytest.StashKey[bool]()
 
 __all__ = ["PREFIX_VARIABLE", "TARGET_VARIABLE", "UNREACHABLE", "Collector", "new_prefix", "state"]
 
@@ -75,6 +78,19 @@ def before_call(context_: Any, case: Any, kwargs: dict[str, Any]) -> None:
         current.make_room()
 
 
+_LAST_RECORDED: list[tuple[Any, Any]] = [(None, None)]  # (response, exchange): record once
+
+
+def _recorded(response: Any, secrets: list[str]) -> client.Exchange:
+    """The redacted exchange of a response; after_call and after_validate see the same one."""
+    last_response, last_exchange = _LAST_RECORDED[0]
+    if last_response is response:
+        return last_exchange
+    exchange = client.record(response, secrets)
+    _LAST_RECORDED[0] = (response, exchange)
+    return exchange
+
+
 @schemathesis.hook
 def after_call(context_: Any, case: Any, response: Any) -> None:
     current = state()
@@ -93,7 +109,7 @@ def after_call(context_: Any, case: Any, response: Any) -> None:
                 current.generated.append(machine["id"])
     if operation_id == "createGroup" and response.status_code == 201 and isinstance(body, dict):
         current.ledger.add("group", body.get("id"), name=body.get("name"))
-    exchange = client.record(response, current.run.credentials.secrets)
+    exchange = _recorded(response, current.run.credentials.secrets)
     RECORDER.example(case.operation.label, exchange)
     if safety.pinning():
         RECORDER.exchange(case.operation.label, exchange)
@@ -104,7 +120,7 @@ def after_validate(context_: Any, case: Any, response: Any, results: list) -> No
     if RECORDER.kind == "scenario":
         return
     secrets = state().run.credentials.secrets
-    exchange = client.record(response, secrets)
+    exchange = _recorded(response, secrets)
     for result in results:
         RECORDER.check(case.operation.label, result.name, result.failure, exchange, secrets)
 
@@ -118,15 +134,32 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under the read-only profile, scenarios that create machines are skipped, saying so."""
-    if not os.environ.get(TARGET_VARIABLE) or target_from_environment().profile != "read-only":
-        return
+    """The scenarios form one xdist group: one worker runs them all, so that it can create
+    their machines ahead (conformance.provisioning) while the others run the property tests.
+    Under the read-only profile, scenarios that create machines are skipped, saying so."""
+    read_only = (
+        bool(os.environ.get(TARGET_VARIABLE)) and target_from_environment().profile == "read-only"
+    )
     skip = pytest.mark.skip(reason="the read-only profile sends only GET requests")
     for item in items:
         marker = item.get_closest_marker("bigv_scenario")
-        if marker is not None and marker.kwargs.get("writes", True):
+        if marker is None:
+            continue
+        item.add_marker(pytest.mark.xdist_group(SCENARIO_GROUP))
+        if read_only and marker.kwargs.get("writes", True):
             item.add_marker(skip)
+
+
+def _declared_machines(items: list[pytest.Item]):
+    """(node id, creation attributes) of the machines each scenario to run declares."""
+    for item in items:
+        marker = item.get_closest_marker("bigv_scenario")
+        if marker is None or item.get_closest_marker("skip") is not None:
+            continue
+        parameters = item.callspec.params if hasattr(item, "callspec") else {}
+        yield item.nodeid, provisioning.declared(marker.kwargs.get("provisions"), parameters)
 
 
 @pytest.fixture(scope="session")
@@ -136,11 +169,26 @@ def bigv() -> RunState:
 
 
 @pytest.fixture
-def machines(bigv: RunState):
-    """Machines a scenario creates; purged when it ends, pass or fail."""
-    made = Machines(bigv.api, bigv.names, bigv.budget)
+def machines(bigv: RunState, request: pytest.FixtureRequest):
+    """Machines a scenario creates; purged when it ends, pass or fail. The first scenario
+    of the process sends the creates every scenario declared; later ones send what
+    --max-vms held back."""
+    provisioner = bigv.provisioner
+    if not provisioner.planned:
+        provisioner.plan(_declared_machines(request.session.items))
+    provisioner.send()
+    made = Machines(bigv.api, bigv.names, bigv.budget, provisioner, request.node.nodeid)
     yield made
+    untaken = provisioner.orders.get(request.node.nodeid, [])
+    mismatch = [order.attributes for order in untaken] + made.undeclared
     made.purge_all()
+    if mismatch and request.node.stash.get(CALL_PASSED, False):
+        pytest.fail(
+            "The scenario's provisions= and the machines its body creates disagree "
+            f"(a bug of the suite): declared but not created, or created undeclared: "
+            f"{mismatch}",
+            pytrace=False,
+        )
 
 
 def _kind(item: pytest.Item) -> tuple[str, str, str | None]:
@@ -166,6 +214,8 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: Any):
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
     report = outcome.get_result()
+    if report.when == "call":
+        item.stash[CALL_PASSED] = report.passed
     if report.when != "call" and not (report.failed or report.skipped):
         return
     if report.when == "setup" and report.passed:

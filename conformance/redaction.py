@@ -71,6 +71,9 @@ def redact_value(value: Any) -> Any:
 
 def redact_body(body: str, secrets: Iterable[str]) -> str:
     """A request or response body (JSON or not) with secrets replaced."""
+    lowered = body.lower()
+    if not any(field in lowered for field in SECRET_FIELDS):
+        return redact_text(body, secrets)  # no secret-bearing field: kept as sent
     try:
         text = json.dumps(redact_value(json.loads(body)), ensure_ascii=False)
     except (ValueError, TypeError):

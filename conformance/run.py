@@ -9,6 +9,7 @@ import logging
 import os
 import secrets
 import string
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import spec
 from conformance import client, context, safety
 from conformance.api import Api
 from conformance.pool import Pool
+from conformance.provisioning import Provisioner
 from conformance.recording import RECORDER
 from conformance.scenario import Machines
 from conformance.sweep import SweepError, sweep
@@ -123,6 +125,7 @@ class RunState:
         self.budget = safety.Budget(cap)
         self.housekeeping = Api(self.run, schema, strict=False)
         self.pool = Pool(self.housekeeping, self.ledger, self.names, self.budget)
+        self.provisioner = Provisioner(self.api, self.names, self.budget)
         self.generated: collections.deque = collections.deque()  # machines made by generation
 
     def make_room(self) -> None:
@@ -152,11 +155,14 @@ class RunState:
 _STATE: list[RunState] = []
 
 
+_PROBES = threading.local()
+
+
 def _polite_probes() -> None:
     """Schemathesis sends its probes (e.g. the request without credentials of ignored_auth)
-    on a session of its own, past the run's rate limit and 429/503 retries. Give each probe a
-    fresh polite session instead: fresh, so that no cookie or credential of the run rides
-    along."""
+    on a session of its own, past the run's rate limit and 429/503 retries. Send them on a
+    polite session instead, one per thread and kept alive, that never keeps a cookie: so
+    that nothing of the run rides along."""
     from schemathesis.transport.requests import REQUESTS_TRANSPORT
 
     if getattr(REQUESTS_TRANSPORT, "bigv_polite", False):
@@ -165,7 +171,9 @@ def _polite_probes() -> None:
 
     def send(case: Any, *, session: Any = None, **kwargs: Any) -> Any:
         if session is None and _STATE:
-            session = client.new_session(_STATE[0].run.target)
+            session = getattr(_PROBES, "session", None)
+            if session is None:
+                session = _PROBES.session = client.new_session(_STATE[0].run.target, cookies=False)
         return original(case, session=session, **kwargs)
 
     REQUESTS_TRANSPORT.send = send  # type: ignore[method-assign]

@@ -104,6 +104,17 @@ class Progressbar:
         self.progress.stop()
 
 
+VMS_PER_WORKER = 3  # a worker's share of --max-vms: its pool machine, a generated one, a scenario's
+
+
+def worker_count(target: Target) -> int:
+    """The pytest workers of a run: as asked, but never so many that a worker's share of
+    --max-vms (each worker keeps its own count) leaves it fewer than VMS_PER_WORKER."""
+    if target.max_vms is None:
+        return target.workers
+    return max(1, min(target.workers, target.max_vms // VMS_PER_WORKER))
+
+
 def pytest_arguments(target: Target) -> list[str]:
     arguments = [
         str(SUITE_DIR),
@@ -117,11 +128,17 @@ def pytest_arguments(target: Target) -> list[str]:
         "no:cacheprovider",
         "-p",
         "no:terminal",
+        # The suite fails through its checks' own messages, never through bare asserts;
+        # rewriting would recompile hypothesis and schemathesis in every worker, every run
+        # (they are pytest plugins) whenever Python writes no bytecode cache.
+        "--assert=plain",
     ]
     if target.seed is not None:
         arguments += ["--hypothesis-seed", str(target.seed)]
-    if target.workers > 1:
-        arguments += ["-n", str(target.workers)]
+    workers = worker_count(target)
+    if workers > 1:
+        # loadgroup: the scenarios, one group, go to one worker (plugin.SCENARIO_GROUP)
+        arguments += ["-n", str(workers), "--dist", "loadgroup"]
     if target.profile == "smoke":
         arguments += ["-m", "not slow"]
     return arguments

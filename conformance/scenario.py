@@ -9,21 +9,37 @@ waited.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import requests
 
 from conformance.api import Api, Reply
+from conformance.provisioning import Provisioner, creation_body
 from conformance.safety import Budget, Names
 from conformance.verdict import ConformanceFailure, expect
 from spec import lifecycle
 
 
-def scenario(test_id: str, capability: str, *, writes: bool = True) -> pytest.MarkDecorator:
+def scenario(
+    test_id: str,
+    capability: str,
+    *,
+    writes: bool = True,
+    provisions: list[dict[str, Any]] | Callable[..., list[dict[str, Any]]] | None = None,
+) -> pytest.MarkDecorator:
     """Mark a scenario with its stable id and the capability it proves; `writes=False` for
-    one that only reads (it runs under the read-only profile too)."""
-    return pytest.mark.bigv_scenario(test_id=test_id, capability=capability, writes=writes)
+    one that only reads (it runs under the read-only profile too).
+
+    `provisions`: the machines its body creates with `machines.create(**attributes)`, as
+    those attributes (or a function of the scenario's parameters giving them). They are
+    created for every scenario at once before the first runs (conformance.provisioning), so
+    that a slow cloud provisions them together; a create not declared still works, slower.
+    """
+    return pytest.mark.bigv_scenario(
+        test_id=test_id, capability=capability, writes=writes, provisions=provisions
+    )
 
 
 def expect_status(reply: Reply, wanted: int | tuple[int, ...], why: str) -> None:
@@ -40,11 +56,21 @@ def expect_status(reply: Reply, wanted: int | tuple[int, ...], why: str) -> None
 class Machines:
     """Virtual machines created by one scenario, purged when it ends."""
 
-    def __init__(self, api: Api, names: Names, budget: Budget | None = None) -> None:
+    def __init__(
+        self,
+        api: Api,
+        names: Names,
+        budget: Budget | None = None,
+        provisioner: Provisioner | None = None,
+        owner: str = "",
+    ) -> None:
         self.api = api
         self.names = names
         self.budget = budget or Budget(None)
+        self.provisioner = provisioner
+        self.owner = owner  # the scenario's node id: its machines made ahead
         self.created: list[tuple[str, str, int]] = []  # (account, group, id)
+        self.undeclared: list[dict[str, Any]] = []  # waited-for creates not made ahead
 
     def need(self, count: int) -> None:
         """Skip the scenario, saying why, when `count` more machines exceed --max-vms."""
@@ -58,24 +84,64 @@ class Machines:
         """A fresh name carrying the run's prefix."""
         return self.names.fresh("s")
 
-    def track(self, machine: dict[str, Any], group: str | None = None) -> None:
-        """Remember a machine this scenario made, so that it is purged at the end."""
+    def track(self, machine: dict[str, Any], group: str | None = None, counted: bool = False):
+        """Remember a machine this scenario made, so that it is purged at the end
+        (`counted`: already in the budget, made ahead by the provisioner)."""
         key = (self.api.run.target.account, group or self.api.run.target.group, machine["id"])
         self.created.append(key)
-        self.budget.created()
+        if not counted:
+            self.budget.created()
 
     def create(self, *, wait: bool = True, group: str | None = None, **attributes: Any) -> dict:
-        """Create a machine (202) and, unless told not to, wait until it is provisioned."""
-        self.need(1)
-        body = {"name": self.name(), **attributes}
-        path = {"group": group} if group else {}
-        reply = self.api.call("createVirtualMachine", path=path, body=body)
+        """Create a machine (202) and, unless told not to, wait until it is provisioned.
+
+        Waiting, a machine asked to be off is created running and then stopped
+        (provisioning.creation_body says why). A machine the scenario declared was created
+        ahead: it is taken, already provisioning or done."""
+        ahead = wait and group is None and self.provisioner is not None
+        order = self.provisioner.take(self.owner, attributes) if ahead else None
+        if order is not None:
+            reply = order.reply
+        else:
+            if ahead:
+                self.undeclared.append(attributes)
+            self.need(1)
+            name = self.name()
+            body = creation_body(name, attributes) if wait else {"name": name, **attributes}
+            path = {"group": group} if group else {}
+            reply = self.api.call("createVirtualMachine", path=path, body=body)
         expect_status(reply, 202, "creating a machine answers 202 Accepted")
-        self.track(reply.json, group)
-        if wait:
-            expected = lifecycle.create(body).pending
-            return self.wait_for(reply.json["id"], "provisioning to finish", group, **expected)
-        return reply.json
+        self.track(reply.json, group, counted=order is not None)
+        if not wait:
+            return reply.json
+        expected = lifecycle.create(creation_body("", attributes)).pending
+        machine = self.wait_for(reply.json["id"], "provisioning to finish", group, **expected)
+        if attributes.get("power_on") is False:
+            machine = self._stop(machine, group, bool(attributes.get("autoreboot_on", True)))
+        return machine
+
+    def _stop(self, machine: dict, group: str | None, autoreboot_on: bool) -> dict:
+        """Bring a provisioned machine to off, with autoreboot_on as asked, as the official
+        client stops one (PUT autoreboot_on false, power_on false), each step's outcome
+        read from spec/rules.yaml."""
+        keys = ("power_on", "autoreboot_on")
+        bodies = [{"autoreboot_on": False, "power_on": False}]
+        if autoreboot_on:
+            bodies.append({"autoreboot_on": True})
+        path = {"virtual_machine": machine["id"]} | ({"group": group} if group else {})
+        for body in bodies:
+            state = {key: machine[key] for key in (*keys, "deleted")}
+            wanted = lifecycle.settled("updateVirtualMachine", state, body, keys)
+            if wanted is None:
+                raise ConformanceFailure(
+                    "The rules leave no way to stop a machine",
+                    f"spec/rules.yaml refuses {body} on {state}: the suite cannot make a machine "
+                    "that is off.",
+                )
+            reply = self.api.call("updateVirtualMachine", path=path, body=body)
+            expect_status(reply, 200, f"{body} on a machine with {state} is allowed")
+            machine = self.wait_for(machine["id"], f"{body} to give {wanted}", group, **wanted)
+        return machine
 
     def get(self, machine_id: Any, group: str | None = None, **query: Any) -> Reply:
         path = {"virtual_machine": machine_id} | ({"group": group} if group else {})
@@ -117,7 +183,11 @@ class Machines:
             time.sleep(target.poll_interval)
 
     def purge_all(self) -> list[str]:
-        """Purge every machine made, newest first; the problems met, as lines."""
+        """Purge every machine made (and every one made ahead and never taken), newest
+        first; the problems met, as lines."""
+        if self.provisioner is not None:
+            for machine in self.provisioner.untaken(self.owner):
+                self.track(machine, counted=True)
         problems = []
         for account, group, machine_id in reversed(self.created):
             try:

@@ -84,13 +84,13 @@ def config_for(run_target: Target, operations: list[dict[str, Any]] | None = Non
 @cache
 def base_schema() -> Any:
     """The API document as a schemathesis schema, account and group fixed."""
-    return schemathesis.openapi.from_path(str(spec.API_PATH), config=config_for(target()))
+    return schemathesis.openapi.from_dict(spec.api(), config=config_for(target()))
 
 
 @cache
 def auth_schema() -> Any:
     """The auth service's document (sessions), for the scenarios that log in."""
-    return schemathesis.openapi.from_path(str(spec.AUTH_PATH), config=config_for(target()))
+    return schemathesis.openapi.from_dict(spec.auth(), config=config_for(target()))
 
 
 def property_schema(objects_for: Any) -> Any:
@@ -102,4 +102,4 @@ def property_schema(objects_for: Any) -> Any:
         if fixed:
             operations.append({"include-operation-id": operation_id, "parameters": fixed})
     config = config_for(run_target, operations)
-    return schemathesis.openapi.from_path(str(spec.API_PATH), config=config)
+    return schemathesis.openapi.from_dict(spec.api(), config=config)

@@ -51,6 +51,16 @@ class ConfigError(Exception):
     """A setting is missing or wrong; the message is one line for the user."""
 
 
+MAX_DEFAULT_WORKERS = 2
+
+
+def default_workers() -> int:
+    """One pytest worker per core, at most two: generation is CPU-bound, and beyond two the
+    target (the embedded emulator is one process) is what waits; each worker is one more
+    Python process (~110 MB). --workers sets any number."""
+    return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_WORKERS))
+
+
 @dataclass(frozen=True)
 class Target:
     """Everything a run needs to know about the endpoint under test and how to test it."""
@@ -70,7 +80,7 @@ class Target:
     profile: str = "full"
     max_examples: int = 10
     seed: int | None = None
-    workers: int = 1
+    workers: int = field(default_factory=lambda: default_workers())
     report_dir: Path = Path("reports")
     expectations: Path | None = None
     wait_timeout: float = 30.0

@@ -104,6 +104,27 @@ def create(request: Mapping[str, Any]) -> Outcome:
     return Outcome(provisioning_state(), pending, True, False, None, ("create",))
 
 
+def settled(
+    operation_id: str, state: Mapping[str, Any], request: Mapping[str, Any], keys: tuple[str, ...]
+) -> dict[str, Any] | None:
+    """The values of `keys` once `request` on a machine in `state` has fully taken effect
+    (provisioning over): None when the rules refuse it. Attributes the tables do not decide
+    take the request's value (a partial update)."""
+    outcome = apply(operation_id, state, request)
+    if outcome.refused:
+        return None
+    effect = outcome.changes | outcome.pending
+    after = {key: state[key] for key in keys if key in state}
+    after |= {key: value for key, value in effect.items() if key in keys}
+    controlled = controlled_attributes(operation_id)
+    after |= {
+        key: request[key]
+        for key in keys
+        if key in request and key not in effect and key not in controlled
+    }
+    return after
+
+
 def provisioning_state() -> dict[str, Any]:
     """The attributes a machine shows while it is created or reimaged."""
     return dict(_RULES["provisioning"])

@@ -5,10 +5,12 @@ Account and group are the target's; machines, discs, interfaces and groups addre
 objects the run created for the purpose (conformance.pool.Pool).
 """
 
+from conformance.checks import generated_case_checks
 from conformance.plugin import state
 from conformance.suite_schema import property_schema
 
 schema = property_schema(state().pool.objects_for)
+CHECKS = generated_case_checks()
 
 
 @schema.parametrize()
@@ -18,4 +20,5 @@ def test_operation(case, bigv):
         base_url=bigv.run.url,
         session=bigv.run.session,
         headers=bigv.run.credentials.headers(),
+        **CHECKS,
     )

@@ -4,6 +4,7 @@ delete the machine created, with the ids the target answered."""
 import pytest
 from hypothesis import settings
 
+from conformance.checks import generated_case_checks
 from conformance.suite_schema import base_schema, target
 
 schema = base_schema()
@@ -21,6 +22,15 @@ class Workflow(schema.as_state_machine()):
             "session": self.bigv_run.session,
             "headers": self.bigv_run.credentials.headers(),
         }
+
+    def validate_response(self, response, case, additional_checks=None, **kwargs):
+        checks = generated_case_checks()
+        case.validate_response(
+            response,
+            additional_checks=[*(additional_checks or []), *checks["additional_checks"]],
+            excluded_checks=checks["excluded_checks"],
+            transport_kwargs=kwargs,
+        )
 
 
 @pytest.mark.skipif(

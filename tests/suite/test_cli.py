@@ -116,3 +116,25 @@ def test_an_emulator_that_requires_otp_conforms_with_the_otp_scenario_run(tmp_pa
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["capabilities"]["auth.basic"]["skipped"] == 0
     assert summary["capabilities"]["auth.basic"]["passed"] > 0
+
+
+@pytest.mark.slow
+def test_a_slow_cloud_conforms_with_every_scenario_machine_provisioned_first(tmp_path: Path):
+    """Creation and reimage take a second: scenarios must wait for provisioning to be over
+    (a machine asked to be off included) and their machines are made ahead, all at once."""
+    fixtures = Path(__file__).resolve().parents[2] / "fixtures"
+    target_file = tmp_path / "slow.toml"
+    target_file.write_text(
+        (fixtures / "targets/emulator.toml")
+        .read_text()
+        .replace('"../seeds/two-accounts.yaml"', repr(str(fixtures / "seeds/two-accounts.yaml")))
+        .replace("args = []", 'args = ["--provision-delay", "1"]')
+    )
+    assert "--provision-delay" in target_file.read_text()
+    reports = tmp_path / "reports"
+    options = ["--seed", "3", "--max-examples", "2", "--report-dir", str(reports)]
+    result = run_cli("run", "--target-file", str(target_file), *options)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    summary = json.loads((reports / "summary.json").read_text())
+    assert summary["failures"] == []
+    assert summary["capabilities"]["vm.power"]["passed"] > 0

@@ -98,3 +98,34 @@ def test_derived_attributes_and_hidden_machines():
     assert not lifecycle.hidden("getVirtualMachine", False, {})
     assert lifecycle.refusal_status() == 400
     assert lifecycle.controlled_attributes("updateVirtualMachine") == {"power_on", "deleted"}
+
+
+KEYS = ("power_on", "autoreboot_on")
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "state", "request_body", "wanted"),
+    [
+        # the official client's stop, then autoreboot back on: off it stays
+        (
+            "updateVirtualMachine",
+            ON,
+            {"autoreboot_on": False, "power_on": False},
+            OFF | {"autoreboot_on": False},
+        ),
+        ("updateVirtualMachine", OFF | {"autoreboot_on": False}, {"autoreboot_on": True}, OFF),
+        # a hard restart comes back on; a reimage ends on, without autoreboot
+        ("updateVirtualMachine", ON, {"autoreboot_on": True, "power_on": False}, ON),
+        ("reimageVirtualMachine", OFF, {"distribution": "x"}, ON | {"autoreboot_on": False}),
+    ],
+)
+def test_settled_is_the_state_once_a_request_has_taken_effect(
+    operation_id, state, request_body, wanted
+):
+    assert lifecycle.settled(operation_id, state, request_body, KEYS) == {
+        key: wanted[key] for key in KEYS
+    }
+
+
+def test_settled_is_none_for_a_refused_request():
+    assert lifecycle.settled("signalVirtualMachine", OFF, {"signal": "reset"}, KEYS) is None

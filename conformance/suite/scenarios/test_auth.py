@@ -11,7 +11,7 @@ from conformance.suite_schema import auth_schema
 from conformance.verdict import expect, step
 
 
-@scenario("1d7c5e08-no-credentials-401", "auth.basic")
+@scenario("1d7c5e08-no-credentials-401", "auth.basic", provisions=[{}])
 def test_no_credentials_is_401_everywhere(bigv, machines):
     """
     1. Create a machine (with credentials).
@@ -28,7 +28,7 @@ def test_no_credentials_is_401_everywhere(bigv, machines):
         machines.expect_unchanged(machine, "unauthenticated request")
 
 
-@scenario("6f3a2d91-wrong-password-401", "auth.basic")
+@scenario("6f3a2d91-wrong-password-401", "auth.basic", provisions=[{}])
 def test_wrong_password_is_401(bigv, machines):
     """
     1. Create a machine.

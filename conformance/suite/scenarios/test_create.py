@@ -5,7 +5,11 @@ from conformance.verdict import expect, step
 from spec import lifecycle
 
 
-@scenario("8f0c2a61-create-listed-readable", "vm.create")
+@scenario(
+    "8f0c2a61-create-listed-readable",
+    "vm.create",
+    provisions=[{"cores": 2, "memory": 2048, "autoreboot_on": False}],
+)
 def test_created_machine_is_listed_and_readable(bigv, machines):
     """
     1. Create a machine with cores, memory and autoreboot_on given: 202.
@@ -32,7 +36,7 @@ def test_created_machine_is_listed_and_readable(bigv, machines):
         expect(not wrong, "Machine not as created", f"Asked {asked}; read back {wrong}.")
 
 
-@scenario("3b9e7d10-addressing-ids-names-default", "addressing")
+@scenario("3b9e7d10-addressing-ids-names-default", "addressing", provisions=[{}])
 def test_machine_reachable_through_every_account_and_group_form(bigv, machines):
     """
     1. Create a machine.
@@ -62,7 +66,7 @@ def test_machine_reachable_through_every_account_and_group_form(bigv, machines):
             expect_status(reply, 200, f"the machine is addressable by the {form}")
 
 
-@scenario("c4d1a8e2-hostname-derived", "vm.hostname")
+@scenario("c4d1a8e2-hostname-derived", "vm.hostname", provisions=[{}])
 def test_hostname_is_name_group_account_domain(bigv, machines):
     """
     1. Create a machine.
@@ -99,7 +103,7 @@ def test_hostname_is_name_group_account_domain(bigv, machines):
         )
 
 
-@scenario("61d0e9b3-machine-by-name", "vm.by-name")
+@scenario("61d0e9b3-machine-by-name", "vm.by-name", provisions=[{"autoreboot_on": True}])
 def test_machine_addressed_by_name(bigv, machines):
     """
     1. Create a machine.

@@ -11,7 +11,7 @@ def _listed(bigv, machine_id, **query):
     return next((item for item in reply.json if item.get("id") == machine_id), None), reply
 
 
-@scenario("4e2a9b73-delete-undelete", "vm.delete")
+@scenario("4e2a9b73-delete-undelete", "vm.delete", provisions=[{}])
 def test_delete_hides_and_undelete_restores(bigv, machines):
     """
     1. Create a machine.
@@ -59,7 +59,7 @@ def test_delete_hides_and_undelete_restores(bigv, machines):
         )
 
 
-@scenario("b8d61f2e-purge-frees-name", "vm.delete")
+@scenario("b8d61f2e-purge-frees-name", "vm.delete", provisions=[{}])
 def test_name_taken_until_purge(bigv, machines):
     """
     1. Create a machine and DELETE it (soft).

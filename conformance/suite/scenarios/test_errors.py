@@ -15,7 +15,7 @@ API = spec.api()
 SCHEMAS = API["components"]["schemas"]
 
 
-@scenario("0e5b7d29-unknown-objects-404", "errors.not-found")
+@scenario("0e5b7d29-unknown-objects-404", "errors.not-found", provisions=[{}])
 def test_unknown_account_group_and_machine_are_404_everywhere(bigv, machines):
     """
     1. Create a machine (so only the unknown part of each path is wrong).
@@ -58,7 +58,7 @@ UPDATE_VIOLATIONS = [
     UPDATE_VIOLATIONS,
     ids=[v.id for v in UPDATE_VIOLATIONS],
 )
-@scenario("9a4c6e13-update-constraint-400", "errors.validation")
+@scenario("9a4c6e13-update-constraint-400", "errors.validation", provisions=[{}])
 def test_update_breaking_a_constraint_is_400_and_changes_nothing(bigv, machines, violation):
     """
     1. Create a machine.
@@ -126,7 +126,11 @@ ACTION_VIOLATIONS = [
     ACTION_VIOLATIONS,
     ids=[f"{o}-{v.id}" for o, v in ACTION_VIOLATIONS],
 )
-@scenario("7b1e9c50-action-constraint-400", "errors.validation")
+@scenario(
+    "7b1e9c50-action-constraint-400",
+    "errors.validation",
+    provisions=lambda operation_id, **_: [{"power_on": operation_id == "signalVirtualMachine"}],
+)
 def test_signal_and_reimage_breaking_a_constraint_are_400(bigv, machines, operation_id, violation):
     """
     1. Create a machine in the state the action needs (on for a signal, off for a reimage).
@@ -156,7 +160,7 @@ def test_signal_and_reimage_breaking_a_constraint_are_400(bigv, machines, operat
         machines.expect_unchanged(machine, "action")
 
 
-@scenario("c8e3f1a6-wrong-content-type", "errors.validation")
+@scenario("c8e3f1a6-wrong-content-type", "errors.validation", provisions=[{}])
 def test_a_body_that_is_not_json_by_its_content_type_is_refused(bigv, machines):
     """
     1. Create a machine.

@@ -16,7 +16,7 @@ def _embeds(item, key, where):
     return item[key]
 
 
-@scenario("2b6f8d14-overview-embeds", "vm.overview")
+@scenario("2b6f8d14-overview-embeds", "vm.overview", provisions=[{}])
 def test_overview_embeds_related_objects(bigv, machines):
     """
     1. Create a machine and add a disc to it.

@@ -32,23 +32,16 @@ def _apply(bigv, machines, machine, operation_id, body):
         )
         return after
     expect_status(reply, 200, f"{body} on a machine with {before} is allowed")
-    wanted = {key: before[key] for key in STATE_KEYS}
-    wanted |= {
-        key: value
-        for key, value in (outcome.changes | outcome.pending).items()
-        if key in STATE_KEYS
-    }
-    wanted |= {
-        key: body[key]
-        for key in STATE_KEYS
-        if key in body
-        and key not in outcome.changes | outcome.pending
-        and key not in lifecycle.controlled_attributes(operation_id)
-    }
+    wanted = lifecycle.settled(operation_id, before, body, STATE_KEYS)
     rules = ", ".join(outcome.applied) or "no rule: unchanged"
     return machines.wait_for(
         machine["id"], f"{operation_id} {body} ({rules}) to give {wanted}", **wanted
     )
+
+
+def starting_machine(power_on, autoreboot_on, **_):
+    """The machine a power or signal case starts from."""
+    return [{"power_on": power_on, "autoreboot_on": autoreboot_on}]
 
 
 POWER_CASES = [
@@ -61,7 +54,7 @@ POWER_CASES = [
 
 
 @pytest.mark.parametrize(("rule", "power_on", "autoreboot_on", "body"), POWER_CASES)
-@scenario("0a6d5e31-power-table-put", "vm.power")
+@scenario("0a6d5e31-power-table-put", "vm.power", provisions=starting_machine)
 def test_power_table_through_put(bigv, machines, rule, power_on, autoreboot_on, body):
     """
     1. Create a machine with the starting power_on and autoreboot_on.
@@ -85,7 +78,7 @@ SIGNAL_CASES = [
 
 
 @pytest.mark.parametrize(("case", "power_on", "autoreboot_on", "body"), SIGNAL_CASES)
-@scenario("6b1f0d47-signals", "vm.signal")
+@scenario("6b1f0d47-signals", "vm.signal", provisions=starting_machine)
 def test_signal(bigv, machines, case, power_on, autoreboot_on, body):
     """
     1. Create a machine that is on or off, with autoreboot on or off.
@@ -98,7 +91,7 @@ def test_signal(bigv, machines, case, power_on, autoreboot_on, body):
         _apply(bigv, machines, machine, "signalVirtualMachine", body)
 
 
-@scenario("2f8a6c95-reimage-refused-running", "vm.reimage")
+@scenario("2f8a6c95-reimage-refused-running", "vm.reimage", provisions=[{"power_on": True}])
 def test_reimage_refused_while_running(bigv, machines):
     """
     1. Create a running machine.
@@ -112,7 +105,11 @@ def test_reimage_refused_while_running(bigv, machines):
         _apply(bigv, machines, machine, "reimageVirtualMachine", body)
 
 
-@scenario("d93c1e58-reimage-when-off", "vm.reimage")
+@scenario(
+    "d93c1e58-reimage-when-off",
+    "vm.reimage",
+    provisions=[{"power_on": False, "autoreboot_on": True}],
+)
 def test_reimage_when_off_leaves_it_on_without_autoreboot(bigv, machines):
     """
     1. Create a machine, stopped, with autoreboot on.
@@ -127,7 +124,11 @@ def test_reimage_when_off_leaves_it_on_without_autoreboot(bigv, machines):
         _apply(bigv, machines, machine, "reimageVirtualMachine", body)
 
 
-@scenario("a47e2b90-shutdown-stays-off", "vm.power")
+@scenario(
+    "a47e2b90-shutdown-stays-off",
+    "vm.power",
+    provisions=[{"power_on": True, "autoreboot_on": True}],
+)
 def test_shutdown_and_stay_off(bigv, machines):
     """
     1. Create a running machine with autoreboot on.

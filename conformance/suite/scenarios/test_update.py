@@ -33,7 +33,7 @@ def _new_value(bigv, machine, name, schema):
     return None
 
 
-@scenario("5a7f3c22-update-each-writable", "vm.update")
+@scenario("5a7f3c22-update-each-writable", "vm.update", provisions=[{"power_on": False}])
 def test_each_writable_attribute_persists(bigv, machines):
     """
     1. Create a machine that is off (so no power rule applies).
@@ -63,7 +63,7 @@ def test_each_writable_attribute_persists(bigv, machines):
         expect(not lost, "Update lost", f"Sent -> read back: {lost}.")
 
 
-@scenario("9d2e4b11-update-unknown-readonly", "vm.update")
+@scenario("9d2e4b11-update-unknown-readonly", "vm.update", provisions=[{}])
 def test_unknown_ignored_and_read_only_unchanged(bigv, machines):
     """
     1. Create a machine.
@@ -103,7 +103,7 @@ def test_unknown_ignored_and_read_only_unchanged(bigv, machines):
         expect_status(reply, 200, "an empty update is valid (the official client sends it)")
 
 
-@scenario("e1f05a9c-move-between-groups", "vm.update")
+@scenario("e1f05a9c-move-between-groups", "vm.update", provisions=[{}])
 def test_move_to_another_group_and_back(bigv, machines):
     """
     1. Create a group (prefixed) and a machine.
@@ -150,7 +150,7 @@ def test_move_to_another_group_and_back(bigv, machines):
             expect_status(reply, 204, "an empty group can be deleted")
 
 
-@scenario("7c3b9f04-hardware-profile-lock", "vm.update")
+@scenario("7c3b9f04-hardware-profile-lock", "vm.update", provisions=[{}])
 def test_hardware_profile_and_its_lock(bigv, machines):
     """
     1. Create a machine.

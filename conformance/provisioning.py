@@ -1,0 +1,152 @@
+"""Machines created ahead for the scenarios, so that a slow cloud provisions them at once.
+
+A scenario declares the machines it creates first (`scenario(..., provisions=...)`). When the
+first scenario of a process starts, every declared create is sent (as many as --max-vms
+leaves room for), so their provisioning times overlap instead of adding up. A scenario then
+takes its own machine when its body creates it; the create's exchange and verdict are
+recorded for that scenario, and a broken answer fails it, as if it had sent the create then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.api import Api, Reply
+from conformance.safety import Budget, Names
+from conformance.verdict import ConformanceFailure
+
+Key = tuple[tuple[str, Any], ...]
+
+
+def creation_body(name: str, attributes: dict[str, Any]) -> dict[str, Any]:
+    """The create request for a machine asked for with `attributes`.
+
+    A machine asked to be off is created running and stopped afterwards (Machines.create):
+    power_on turning true is the only documented sign that provisioning is over (ICH, "Return
+    codes"), and a machine created off never shows it.
+    """
+    body = {"name": name, **attributes}
+    if body.get("power_on") is False:
+        body["power_on"] = True
+    return body
+
+
+def key(attributes: dict[str, Any]) -> Key:
+    return tuple(sorted(attributes.items()))
+
+
+@dataclass
+class Order:
+    """One machine a scenario will create, and what creating it gave."""
+
+    owner: str  # the scenario's node id
+    attributes: dict[str, Any]
+    calls: list[tuple] = field(default_factory=list)  # the recorder's arguments, kept
+    reply: Reply | None = None
+    error: BaseException | None = None  # a failed verdict or a lost connection
+    sent: bool = False
+
+    @property
+    def machine(self) -> dict[str, Any] | None:
+        """The machine made (a 202 with an id), if it was."""
+        reply = self.reply
+        if reply is not None and reply.status == 202 and isinstance(reply.json, dict):
+            return reply.json if "id" in reply.json else None
+        return None
+
+
+class Provisioner:
+    """The declared machines of the scenarios of one process, created ahead."""
+
+    def __init__(self, api: Api, names: Names, budget: Budget) -> None:
+        self.names = names
+        self.budget = budget
+        self.record = api.recorder
+        # the same operations and session, recording into the order instead of the test
+        self.api = Api(api.run, api.schema, recorder=self._keep, base_url=api.base_url)
+        self.orders: dict[str, list[Order]] = {}
+        self.planned = False
+        self._sending: Order | None = None
+
+    def plan(self, wanted: Iterable[tuple[str, list[dict[str, Any]]]]) -> None:
+        """Remember what each scenario (by node id) will create; once per process."""
+        self.planned = True
+        for owner, attributes in wanted:
+            self.orders[owner] = [Order(owner, dict(each)) for each in attributes]
+
+    def send(self) -> None:
+        """Send every declared create not sent yet, as far as the budget has room."""
+        for orders in self.orders.values():
+            for order in orders:
+                if order.sent:
+                    continue
+                if not self.budget.room(1):
+                    return
+                self._send(order)
+
+    def _send(self, order: Order) -> None:
+        order.sent = True
+        self._sending = order
+        try:
+            order.reply = self.api.call(
+                "createVirtualMachine", body=creation_body(self.names.fresh("s"), order.attributes)
+            )
+        except Exception as error:  # kept for the scenario that owns it
+            order.error = error
+        finally:
+            self._sending = None
+        if order.machine is not None:
+            self.budget.created()
+
+    def _keep(self, *arguments: Any) -> None:
+        if self._sending is not None:
+            self._sending.calls.append(arguments)
+
+    def take(self, owner: str, attributes: dict[str, Any]) -> Order | None:
+        """The owner's next order for these attributes, sent (now, if it was not), its
+        calls recorded for the owner; the failure it met raised. None: none declared."""
+        orders = self.orders.get(owner, [])
+        order = next((o for o in orders if key(o.attributes) == key(attributes)), None)
+        if order is None:
+            return None
+        orders.remove(order)
+        if not order.sent:
+            self._send(order)
+        if self.record is not None:
+            for arguments in order.calls:
+                self.record(*arguments)
+        error = order.error
+        if isinstance(error, ConformanceFailure):  # raised anew: the owner's step, not ours
+            raise ConformanceFailure(
+                error.title,
+                error.message,
+                check=error.check,
+                capability=error.capability,
+                exchange=error.exchange,
+                operation=error.operation,
+            )
+        if error is not None:
+            raise error
+        return order
+
+    def untaken(self, owner: str) -> list[dict[str, Any]]:
+        """Machines made for the owner that it never took (it failed or skipped first)."""
+        orders = self.orders.pop(owner, [])
+        machines = [order.machine for order in orders if order.machine is not None]
+        return [machine for machine in machines if machine is not None]
+
+    def leftovers(self) -> list[dict[str, Any]]:
+        """Every machine made and never taken, in any scenario."""
+        return [machine for owner in list(self.orders) for machine in self.untaken(owner)]
+
+
+def declared(
+    provisions: list[dict[str, Any]] | Callable[..., list[dict[str, Any]]] | None,
+    parameters: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """The machines a scenario declares, for the parameters of one of its items."""
+    if provisions is None:
+        return []
+    return list(provisions(**parameters) if callable(provisions) else provisions)

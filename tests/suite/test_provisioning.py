@@ -1,0 +1,118 @@
+"""Machines made ahead for the scenarios (conformance.provisioning), against a live emulator
+that takes its time to provision: creates are sent at once, taken by their owner with their
+exchanges, held back by the budget, and never lost."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+import schemathesis
+
+import spec
+from conformance.api import Api
+from conformance.client import Credentials, new_session
+from conformance.context import RunContext
+from conformance.provisioning import Provisioner, creation_body, declared
+from conformance.safety import Budget, Names
+from conformance.scenario import Machines
+from conformance.suite_schema import config_for
+from conformance.target import load_target
+from tests.suite.conftest import emulator_process
+
+OWNER, OTHER = "scenarios/test_x.py::test_a", "scenarios/test_x.py::test_b"
+DELAY = 0.5  # seconds the emulator takes to provision
+
+
+def _api(url: str, recorded: list) -> Api:
+    target = load_target(
+        {"url": url, "account": "conformance", "user": "alice", "password": "secret"}
+        | {"cluster_domain": "uk0.bigv.io", "poll_interval": 0.05},
+        {},
+    )
+    run = RunContext(target, Credentials(target), new_session(target), "conformance", "default", 1)
+    schema = schemathesis.openapi.from_dict(spec.api(), config=config_for(target))
+    return Api(run, schema, recorder=lambda *call: recorded.append(call))
+
+
+@pytest.fixture(scope="module")
+def slow_emulator() -> Iterator:
+    with emulator_process("--provision-delay", str(DELAY)) as running:
+        yield running
+
+
+def _creates(emulator) -> int:
+    return sum(1 for method, path, _ in emulator.requests() if method == "POST")
+
+
+def test_a_machine_asked_to_be_off_is_created_running():
+    assert creation_body("n", {"power_on": False, "cores": 2}) == {
+        "name": "n",
+        "power_on": True,
+        "cores": 2,
+    }
+    assert creation_body("n", {"autoreboot_on": False}) == {"name": "n", "autoreboot_on": False}
+
+
+def test_declarations_are_lists_or_functions_of_the_parameters():
+    assert declared([{}], {"x": 1}) == [{}]
+    assert declared(lambda x, **_: [{"cores": x}], {"x": 2, "y": 3}) == [{"cores": 2}]
+    assert declared(None, {}) == []
+
+
+def test_every_declared_create_goes_out_at_once_and_its_owner_takes_it(slow_emulator):
+    recorded: list = []
+    api = _api(slow_emulator.url, recorded)
+    names, budget = Names("bvtest"), Budget(None)
+    provisioner = Provisioner(api, names, budget)
+    provisioner.plan([(OWNER, [{}, {"power_on": False}]), (OTHER, [{"cores": 2}])])
+    before = _creates(slow_emulator)
+    provisioner.send()
+    assert _creates(slow_emulator) - before == 3, "all three sent before anyone waits"
+    assert budget.alive == 3
+    assert recorded == [], "nothing is recorded for the test running while they are sent"
+
+    machines = Machines(api, names, budget, provisioner, OWNER)
+    off = machines.create(power_on=False)
+    assert (off["power_on"], off["autoreboot_on"]) == (False, True)
+    assert recorded[0][0] == "createVirtualMachine", "replayed for the owner"
+    assert machines.undeclared == []
+    assert budget.alive == 3, "taken machines were counted when sent"
+
+    # the owner's other order is never taken: its machine is purged with the owner's
+    assert machines.purge_all() == []
+    assert budget.alive == 1
+    assert provisioner.orders.get(OWNER) is None
+    # another scenario asking for attributes it did not declare creates its own, slower
+    other = Machines(api, names, budget, provisioner, OTHER)
+    other.create(cores=4)
+    assert other.undeclared == [{"cores": 4}]
+    assert len(provisioner.leftovers()) == 1, "the declared one, never taken"
+
+
+def test_the_budget_holds_creates_back_until_there_is_room(slow_emulator):
+    api = _api(slow_emulator.url, [])
+    names, budget = Names("bvtest"), Budget(1)
+    provisioner = Provisioner(api, names, budget)
+    provisioner.plan([(OWNER, [{}]), (OTHER, [{}])])
+    before = _creates(slow_emulator)
+    provisioner.send()
+    assert _creates(slow_emulator) - before == 1
+    first = Machines(api, names, budget, provisioner, OWNER)
+    first.create()
+    first.purge_all()
+    provisioner.send()  # what the next scenario's fixture does
+    assert _creates(slow_emulator) - before == 2
+    second = Machines(api, names, budget, provisioner, OTHER)
+    second.create()
+    assert second.purge_all() == []
+
+
+def test_a_create_that_could_not_be_sent_fails_its_owner_not_the_test_running(slow_emulator):
+    api = _api("http://127.0.0.1:9", [])  # nothing listens on the discard port
+    provisioner = Provisioner(api, Names("bvtest"), Budget(None))
+    provisioner.plan([(OWNER, [{}])])
+    provisioner.send()  # raises nothing here
+    with pytest.raises(requests.ConnectionError):
+        Machines(api, Names("bvtest"), Budget(None), provisioner, OWNER).create()
