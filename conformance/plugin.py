@@ -17,6 +17,7 @@ import pytest
 import requests
 import schemathesis
 
+import spec
 from conformance import client, provisioning, redaction, safety
 from conformance.recording import (
     CAPABILITY_BY_LABEL,
@@ -37,7 +38,12 @@ from conformance.run import (
 )
 from conformance.scenario import Machines
 
-SCENARIO_GROUP = "scenarios"  # the xdist group of every scenario
+CREATING_GROUP = "creates-machines"  # the xdist group of every test that creates machines
+CREATE_LABELS = {
+    f"{method} {path}"
+    for operation_id, (method, path, _) in spec.operations(spec.api()).items()
+    if operation_id in safety.CREATES_MACHINE
+}
 CALL_PASSED = pytest.StashKey[bool]()
 
 __all__ = ["PREFIX_VARIABLE", "TARGET_VARIABLE", "UNREACHABLE", "Collector", "new_prefix", "state"]
@@ -134,21 +140,30 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def _creates_machines(item: pytest.Item) -> bool:
+    """A scenario, the stateful run, or a property test of an operation creating machines."""
+    if item.get_closest_marker("bigv_scenario") is not None or "stateful" in item.nodeid:
+        return True
+    label = item.name.partition("[")[2].removesuffix("]")
+    return label in CREATE_LABELS
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The scenarios form one xdist group: one worker runs them all, so that it can create
-    their machines ahead (conformance.provisioning) while the others run the property tests.
-    Under the read-only profile, scenarios that create machines are skipped, saying so."""
+    """Every test that creates machines is in one xdist group: one worker runs them, while
+    the others run the property tests that do not. So the scenarios' machines can be made
+    ahead (conformance.provisioning), and a machine a scenario creates is the group's newest
+    until it creates another. Under the read-only profile, scenarios that create machines
+    are skipped, saying so."""
     read_only = (
         bool(os.environ.get(TARGET_VARIABLE)) and target_from_environment().profile == "read-only"
     )
     skip = pytest.mark.skip(reason="the read-only profile sends only GET requests")
     for item in items:
+        if _creates_machines(item):
+            item.add_marker(pytest.mark.xdist_group(CREATING_GROUP))
         marker = item.get_closest_marker("bigv_scenario")
-        if marker is None:
-            continue
-        item.add_marker(pytest.mark.xdist_group(SCENARIO_GROUP))
-        if read_only and marker.kwargs.get("writes", True):
+        if marker is not None and read_only and marker.kwargs.get("writes", True):
             item.add_marker(skip)
 
 

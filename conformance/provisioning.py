@@ -111,6 +111,8 @@ class Provisioner:
         order = next((o for o in orders if key(o.attributes) == key(attributes)), None)
         if order is None:
             return None
+        if not order.sent and not self.budget.room(1):
+            return None  # the caller creates it, or skips for want of room, as it would
         orders.remove(order)
         if not order.sent:
             self._send(order)

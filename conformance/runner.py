@@ -137,7 +137,8 @@ def pytest_arguments(target: Target) -> list[str]:
         arguments += ["--hypothesis-seed", str(target.seed)]
     workers = worker_count(target)
     if workers > 1:
-        # loadgroup: the scenarios, one group, go to one worker (plugin.SCENARIO_GROUP)
+        # loadgroup: the tests that create machines, one group, go to one worker
+        # (plugin.CREATING_GROUP)
         arguments += ["-n", str(workers), "--dist", "loadgroup"]
     if target.profile == "smoke":
         arguments += ["-m", "not slow"]

@@ -92,13 +92,16 @@ class Machines:
         if not counted:
             self.budget.created()
 
-    def create(self, *, wait: bool = True, group: str | None = None, **attributes: Any) -> dict:
+    def create(
+        self, *, wait: bool = True, now: bool = False, group: str | None = None, **attributes: Any
+    ) -> dict:
         """Create a machine (202) and, unless told not to, wait until it is provisioned.
 
         Waiting, a machine asked to be off is created running and then stopped
         (provisioning.creation_body says why). A machine the scenario declared was created
-        ahead: it is taken, already provisioning or done."""
-        ahead = wait and group is None and self.provisioner is not None
+        ahead: it is taken, already provisioning or done. `now`: create it here, undeclared,
+        for a scenario about the create itself (the newest machine, listed at once)."""
+        ahead = wait and not now and group is None and self.provisioner is not None
         order = self.provisioner.take(self.owner, attributes) if ahead else None
         if order is not None:
             reply = order.reply

@@ -3,6 +3,7 @@ are swept, signals clean up, the machine cap holds, secrets files are guarded, 4
 
 from __future__ import annotations
 
+import dataclasses
 import http.server
 import json
 import os
@@ -176,6 +177,7 @@ class FlakyHandler(http.server.BaseHTTPRequestHandler):
             body = b"busy"
         else:
             self.send_response(200)
+            self.send_header("Set-Cookie", "seen=1; Path=/")
             body = b"{}"
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -209,6 +211,31 @@ def test_a_persistent_failure_is_not_hidden(flaky):
     reply = session.get(f"http://127.0.0.1:{flaky.server_address[1]}/", timeout=10)
     assert reply.status_code == 503
     assert FlakyHandler.failures == 100 - 1 - transport.MAX_RETRIES
+
+
+def test_the_probe_session_never_keeps_a_cookie(flaky):
+    FlakyHandler.failures = 0
+    target = load_target({"url": "http://x", "account": "a", "token": "t"}, {})
+    url = f"http://127.0.0.1:{flaky.server_address[1]}/"
+    kept, probe = new_session(target), new_session(target, cookies=False)
+    assert kept.get(url, timeout=10).status_code == probe.get(url, timeout=10).status_code == 200
+    assert len(kept.cookies) == 1, "the run's own session keeps cookies as any client does"
+    assert len(probe.cookies) == 0
+
+
+def test_workers_share_the_rate_limit_and_the_machine_cap(monkeypatch):
+    from conformance.client import process_rate
+    from conformance.runner import worker_count
+
+    settings = {"url": "http://x", "account": "a", "token": "t", "rate_limit": 10, "workers": 2}
+    target = load_target(settings, {})
+    assert process_rate(target) == 10
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "2")
+    assert process_rate(target) == 5
+    assert worker_count(target) == 2
+    assert worker_count(dataclasses.replace(target, max_vms=6)) == 2
+    assert worker_count(dataclasses.replace(target, max_vms=5)) == 1
+    assert worker_count(dataclasses.replace(target, max_vms=1)) == 1
 
 
 def test_retry_after_as_seconds_or_date_and_backoff_otherwise():

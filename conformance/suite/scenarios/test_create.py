@@ -5,20 +5,17 @@ from conformance.verdict import expect, step
 from spec import lifecycle
 
 
-@scenario(
-    "8f0c2a61-create-listed-readable",
-    "vm.create",
-    provisions=[{"cores": 2, "memory": 2048, "autoreboot_on": False}],
-)
+@scenario("8f0c2a61-create-listed-readable", "vm.create")
 def test_created_machine_is_listed_and_readable(bigv, machines):
     """
-    1. Create a machine with cores, memory and autoreboot_on given: 202.
+    1. Create a machine with cores, memory and autoreboot_on given: 202 (here and now, not
+       ahead: the newest machine of the group).
     2. Wait until provisioning is over (power_on as asked).
     3. It is in the group's list.
     4. It reads by id with the attributes asked for.
     """
     with step("1. create"):
-        machine = machines.create(cores=2, memory=2048, autoreboot_on=False)
+        machine = machines.create(now=True, cores=2, memory=2048, autoreboot_on=False)
     with step("3. listed"):
         listing = bigv.api.call("listVirtualMachines")
         expect_status(listing, 200, "the list of the group")
