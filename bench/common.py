@@ -92,3 +92,32 @@ def write_section(name: str, lines: list[str]) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     RESULTS.write_text(text, encoding="utf-8")
+
+
+def write_benchmark(
+    name: str,
+    title: str,
+    about: dict[str, str],
+    method: str,
+    table: list[str],
+    notes: list[str],
+) -> None:
+    """One benchmark's section: what ran where, how it was measured, its table, notes."""
+    write_section(
+        name,
+        [
+            f"## {title}",
+            "",
+            f"`python bench/{name}_bench.py` on {about['date']}: {about['machine']}; "
+            f"{about['os']}; Python {about['python']}, {about['versions']}, "
+            f"SQLite {about['sqlite']}.",
+            "",
+            method,
+            "",
+            *table,
+            "",
+            "Notes (profiles of the hot paths, and what was done about them):",
+            "",
+            *[f"- {note}" for note in notes],
+        ],
+    )

@@ -27,7 +27,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from common import RESULTS, ROOT, VERDICT, Server, machine_description, write_section
+from common import RESULTS, ROOT, VERDICT, Server, machine_description, write_benchmark
 
 USER, PASSWORD = "alice", "secret"
 HEADERS = {
@@ -224,28 +224,13 @@ def table(result: dict[str, object]) -> list[str]:
 
 
 def write_results(lines: list[str], about: dict[str, str], result: dict[str, object]) -> None:
-    write_section(
-        "emulator",
-        [
-            "## Emulator",
-            "",
-            f"`python bench/emulator_bench.py` on {about['date']}: {about['machine']}; "
-            f"{about['os']}; Python {about['python']}, {about['versions']}, "
-            f"SQLite {about['sqlite']}.",
-            "",
-            f"Each server in its own process; one keep-alive `http.client` connection; "
-            f"{result['rounds']} rounds of {result['requests']} GETs against each server, back "
-            "to back in alternating order; the ratio is the median of the rounds' ratios; "
-            "listings: best of several. The machine is shared and noisy: figures move by "
-            "10-20%.",
-            "",
-            *lines,
-            "",
-            "Notes:",
-            "",
-            *[f"- {note}" for note in HISTORY],
-        ],
+    method = (
+        f"Each server in its own process; one keep-alive `http.client` connection; "
+        f"{result['rounds']} rounds of {result['requests']} GETs against each server, back to "
+        "back in alternating order; the ratio is the median of the rounds' ratios; listings: "
+        "best of several. The machine is shared and noisy: figures move by 10-20%."
     )
+    write_benchmark("emulator", "Emulator", about, method, lines, HISTORY)
 
 
 def main() -> None:

@@ -31,7 +31,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import ROOT, VERDICT, Server, machine_description, proc_status, write_section
+from common import ROOT, VERDICT, Server, machine_description, proc_status, write_benchmark
 
 SEED_FILE = ROOT / "fixtures" / "seeds" / "two-accounts.yaml"
 SPEC = ROOT / "spec" / "bigv.openapi.yaml"
@@ -43,7 +43,10 @@ HISTORY = [
     "Before (commit 5da041d, 1 worker, the only choice then): 14.5 s for the suite against "
     "8.7-10 s for the bare `st run` (budget 10, seed 1), 3,998 requests; with "
     "`--provision-delay 3` the run took 191 s, every scenario waiting for its own machine "
-    "one after the other (52 delays).",
+    "one after the other (about 50 delays), and it failed: a machine asked to be created "
+    "off looks provisioned while still provisioning, and a start sent then was undone when "
+    "provisioning ended (a 30 s timeout). Now such a machine is created running and "
+    "stopped, power_on turning true being the documented sign that provisioning is over.",
     "cProfile of a run: 1,933 new TCP connections, one per schemathesis probe (a fresh session "
     "each, to carry no cookie); `requests` reading the environment's proxy settings on every "
     "request (2.0 s of 31.8 s); every exchange recorded and redacted twice, through a JSON "
@@ -58,10 +61,13 @@ HISTORY = [
     "probes after every successful request, where `st run` confirms each operation once per "
     "run. The suite gives the check the same memory (once per operation and process): "
     "2,213 requests, 9.3 s -> 7.3 s.",
-    "The scenarios are one xdist group, run by one worker while the others run the property "
-    "tests; each declares the machines it creates (`provisions=`) and the first scenario of "
-    "the run creates them all at once, so their provisioning overlaps: 191 s -> 11 s at "
-    "`--provision-delay 3`.",
+    "pytest-xdist, one worker per core (at most two): the tests that create machines "
+    "(scenarios, stateful run, the creates' property tests) are one xdist group, run by one "
+    "worker while the other runs the rest; each scenario declares the machines it creates "
+    "(`provisions=`) and the first scenario creates them all at once, so their provisioning "
+    "overlaps: 191 s -> 15 s at `--provision-delay 3`. The delays left are the first "
+    "scenario's wait for its machine, the create-listed scenario's own create (it is about "
+    "the newest machine) and the reimage scenario's reimage.",
     "Spec documents loaded once with libyaml and handed to schemathesis as dicts, not "
     "re-read from disk for each of the three schemas.",
 ]
@@ -243,32 +249,19 @@ def table(r: dict[str, object]) -> list[str]:
 
 
 def write_results(lines: list[str], about: dict[str, str], r: dict[str, object]) -> None:
-    write_section(
-        "suite",
-        [
-            "## The suite against a bare `st run`",
-            "",
-            f"`python bench/suite_bench.py` on {about['date']}: {about['machine']}; "
-            f"{about['os']}; Python {about['python']}, {about['versions']}.",
-            "",
-            "One emulator process (`python -m emulator -v`, reset to its seeded state before "
-            "each run, requests counted from its log) serves every run; the commands run "
-            f"{r['rounds']} times each, interleaved, the order alternating; figures are "
-            "medians. Memory: resident memory of the command and all its child processes "
-            "together, sampled every 20 ms (shared pages counted in each process: an upper "
-            "bound). The suite runs every operation's property tests, the stateful links, "
-            "all scenarios and writes its three reports; `st run` runs its three phases and "
-            f"stateful tests and writes nothing. Exit codes: suite {r['codes'][r['suite']]}, "
-            f"`st run` {r['codes']['st']} (it fails its own ST202 on the unknown accounts it "
-            f"generates); slow-cloud suite {r['slow_codes']}.",
-            "",
-            *lines,
-            "",
-            "Notes (profiles of the hot paths, and what was done about them):",
-            "",
-            *[f"- {note}" for note in HISTORY],
-        ],
+    method = (
+        "One emulator process (`python -m emulator -v`, reset to its seeded state before each "
+        "run, requests counted from its log) serves every run; the commands run "
+        f"{r['rounds']} times each, interleaved, the order alternating; figures are medians. "
+        "Memory: resident memory of the command and all its child processes together, "
+        "sampled every 20 ms (shared pages counted in each process: an upper bound). The "
+        "suite runs every operation's property tests, the stateful links, all scenarios and "
+        "writes its three reports; `st run` runs its three phases and stateful tests and "
+        f"writes nothing. Exit codes: suite {r['codes'][r['suite']]}, `st run` "
+        f"{r['codes']['st']} (it fails its own ST202 on the unknown accounts it generates); "
+        f"slow-cloud suite {r['slow_codes']}."
     )
+    write_benchmark("suite", "The suite against a bare `st run`", about, method, lines, HISTORY)
 
 
 def main() -> None:
