@@ -41,7 +41,6 @@ def key(attributes: dict[str, Any]) -> Key:
 class Order:
     """One machine a scenario will create, and what creating it gave."""
 
-    owner: str  # the scenario's node id
     attributes: dict[str, Any]
     calls: list[tuple] = field(default_factory=list)  # the recorder's arguments, kept
     reply: Reply | None = None
@@ -74,7 +73,7 @@ class Provisioner:
         """Remember what each scenario (by node id) will create; once per process."""
         self.planned = True
         for owner, attributes in wanted:
-            self.orders[owner] = [Order(owner, dict(each)) for each in attributes]
+            self.orders[owner] = [Order(dict(each)) for each in attributes]
 
     def send(self) -> None:
         """Send every declared create not sent yet, as far as the budget has room."""
@@ -134,14 +133,10 @@ class Provisioner:
         return order
 
     def untaken(self, owner: str) -> list[dict[str, Any]]:
-        """Machines made for the owner that it never took (it failed or skipped first)."""
-        orders = self.orders.pop(owner, [])
-        machines = [order.machine for order in orders if order.machine is not None]
-        return [machine for machine in machines if machine is not None]
-
-    def leftovers(self) -> list[dict[str, Any]]:
-        """Every machine made and never taken, in any scenario."""
-        return [machine for owner in list(self.orders) for machine in self.untaken(owner)]
+        """Machines made for the owner that it never took (it failed or skipped first). The
+        run's cleanup purges any other: every create is in the ledger."""
+        made = [order.machine for order in self.orders.pop(owner, [])]
+        return [machine for machine in made if machine is not None]
 
 
 def declared(

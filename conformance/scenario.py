@@ -120,7 +120,8 @@ class Machines:
         expected = lifecycle.create(creation_body("", attributes)).pending
         machine = self.wait_for(reply.json["id"], "provisioning to finish", group, **expected)
         if attributes.get("power_on") is False:
-            machine = self._stop(machine, group, bool(attributes.get("autoreboot_on", True)))
+            autoreboot_on = attributes.get("autoreboot_on", machine.get("autoreboot_on"))
+            machine = self._stop(machine, group, autoreboot_on is True)
         return machine
 
     def _stop(self, machine: dict, group: str | None, autoreboot_on: bool) -> dict:

@@ -19,8 +19,10 @@ import click
 from emulator import config as defaults
 
 
-class _Stop(Exception):
-    """Raised by the signal handlers to leave serve_forever."""
+class _Stop(BaseException):
+    """Raised by the signal handlers to leave serve_forever. Not an Exception: the server
+    catches every Exception met while handing a new connection to its thread, and a signal
+    arriving just then must still stop it."""
 
 
 def _stop(_signum: int, _frame: Any) -> None:

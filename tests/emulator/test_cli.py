@@ -130,3 +130,38 @@ def test_a_usage_error_of_python_m_emulator_is_one_line_and_exit_2():
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "--port" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_stop_signal_arriving_while_a_connection_is_handed_over_still_stops():
+    """SIGTERM's handler raises in the serving thread wherever it is; the server swallows
+    every Exception raised while it hands a new connection to a thread."""
+    import socket
+    import threading
+
+    from emulator import cli
+    from emulator.config import EmulatorConfig
+    from emulator.server import create
+
+    emulator = create(EmulatorConfig())
+
+    def interrupted(request, address):  # the signal, arriving right then
+        raise cli._Stop
+
+    emulator.server.process_request = interrupted
+    ended: list[BaseException] = []
+
+    def serve() -> None:
+        try:
+            emulator.serve_forever()
+        except BaseException as error:
+            ended.append(error)
+
+    serving = threading.Thread(target=serve, daemon=True)
+    serving.start()
+    host, port = emulator.server.server_address[:2]
+    socket.create_connection((host, port), timeout=10).close()
+    serving.join(timeout=30)
+    if serving.is_alive():
+        emulator.server.shutdown()
+    emulator.store.close()
+    assert ended and isinstance(ended[0], cli._Stop), "the stop was swallowed: still serving"

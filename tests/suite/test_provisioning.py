@@ -88,7 +88,7 @@ def test_every_declared_create_goes_out_at_once_and_its_owner_takes_it(slow_emul
     other = Machines(api, names, budget, provisioner, OTHER)
     other.create(cores=4)
     assert other.undeclared == [{"cores": 4}]
-    assert len(provisioner.leftovers()) == 1, "the declared one, never taken"
+    assert len(provisioner.untaken(OTHER)) == 1, "the declared one, never taken"
 
 
 def test_the_budget_holds_creates_back_until_there_is_room(slow_emulator):
