@@ -55,9 +55,9 @@ MAX_DEFAULT_WORKERS = 2
 
 
 def default_workers() -> int:
-    """One pytest worker per core, at most two: generation is CPU-bound, and beyond two the
-    target (the embedded emulator is one process) is what waits; each worker is one more
-    Python process (~110 MB). --workers sets any number."""
+    """One pytest worker per core, at most two: generation is CPU-bound, but each worker is
+    one more Python process (~110 MB) and the embedded emulator is one process too.
+    --workers sets any number."""
     return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_WORKERS))
 
 
@@ -80,7 +80,7 @@ class Target:
     profile: str = "full"
     max_examples: int = 10
     seed: int | None = None
-    workers: int = field(default_factory=lambda: default_workers())
+    workers: int = field(default_factory=default_workers)
     report_dir: Path = Path("reports")
     expectations: Path | None = None
     wait_timeout: float = 30.0
