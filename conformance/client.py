@@ -167,11 +167,16 @@ def json_or_none(response: Any) -> Any:
         return None
 
 
+def run_workers() -> int:
+    """How many pytest processes the run has (xdist tells its workers; 1 without xdist)."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
+
+
 def process_rate(target: Target) -> float | None:
     """This process's share of --rate-limit: the run's pytest workers split it evenly."""
     if not target.rate_limit:
         return None
-    return target.rate_limit / int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
+    return target.rate_limit / run_workers()
 
 
 def new_session(target: Target, *, cookies: bool = True) -> requests.Session:

@@ -144,8 +144,7 @@ def _creates_machines(item: pytest.Item) -> bool:
     """A scenario, the stateful run, or a property test of an operation creating machines."""
     if item.get_closest_marker("bigv_scenario") is not None or "stateful" in item.nodeid:
         return True
-    label = item.name.partition("[")[2].removesuffix("]")
-    return label in CREATE_LABELS
+    return _label_of(item) in CREATE_LABELS
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
@@ -326,10 +325,9 @@ def _error_observation(item, report, call, kind: str, outcome: str = "failed") -
 
 
 def _label_of(item: pytest.Item) -> str | None:
-    for label in CAPABILITY_BY_LABEL:
-        if label in item.name:
-            return label
-    return None
+    """The operation of a property test ("METHOD /path", from `test_operation[...]`)."""
+    label = item.name.partition("[")[2].removesuffix("]")
+    return label if label in CAPABILITY_BY_LABEL else None
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -45,7 +45,10 @@ class Order:
     calls: list[tuple] = field(default_factory=list)  # the recorder's arguments, kept
     reply: Reply | None = None
     error: BaseException | None = None  # a failed verdict or a lost connection
-    sent: bool = False
+
+    @property
+    def sent(self) -> bool:
+        return self.reply is not None or self.error is not None
 
     @property
     def machine(self) -> dict[str, Any] | None:
@@ -86,7 +89,6 @@ class Provisioner:
                 self._send(order)
 
     def _send(self, order: Order) -> None:
-        order.sent = True
         self._sending = order
         try:
             order.reply = self.api.call(

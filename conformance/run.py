@@ -120,8 +120,7 @@ class RunState:
         worker = os.environ.get("PYTEST_XDIST_WORKER", "").removeprefix("gw")
         self.names = safety.Names(self.prefix, worker)
         self.api = Api(self.run, schema, recorder=_record_scenario_call)
-        workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-        cap = max(1, target.max_vms // workers) if target.max_vms else None
+        cap = max(1, target.max_vms // client.run_workers()) if target.max_vms else None
         self.budget = safety.Budget(cap)
         self.housekeeping = Api(self.run, schema, strict=False)
         self.pool = Pool(self.housekeeping, self.ledger, self.names, self.budget)

@@ -29,7 +29,7 @@ from conformance.client import OtpCommandFailed
 from conformance.embedded import EmulatorFailed, embedded_emulator
 from conformance.results import Summary, write_junit, write_summary
 from conformance.sweep import SweepError, sweep
-from conformance.target import Target
+from conformance.target import Target, worker_count
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
 
@@ -102,17 +102,6 @@ class Progressbar:
 
     def pytest_sessionfinish(self) -> None:
         self.progress.stop()
-
-
-VMS_PER_WORKER = 3  # a worker's share of --max-vms: its pool machine, a generated one, a scenario's
-
-
-def worker_count(target: Target) -> int:
-    """The pytest workers of a run: as asked, but never so many that a worker's share of
-    --max-vms (each worker keeps its own count) leaves it fewer than VMS_PER_WORKER."""
-    if target.max_vms is None:
-        return target.workers
-    return max(1, min(target.workers, target.max_vms // VMS_PER_WORKER))
 
 
 def pytest_arguments(target: Target) -> list[str]:

@@ -125,6 +125,17 @@ class Target:
         return cls(**data)
 
 
+VMS_PER_WORKER = 3  # a worker's share of --max-vms: its pool machine, a generated one, a scenario's
+
+
+def worker_count(target: Target) -> int:
+    """The pytest workers of a run: as asked, but never so many that a worker's share of
+    --max-vms (each worker keeps its own count) leaves it fewer than VMS_PER_WORKER."""
+    if target.max_vms is None:
+        return target.workers
+    return max(1, min(target.workers, target.max_vms // VMS_PER_WORKER))
+
+
 def _read_target_file(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:

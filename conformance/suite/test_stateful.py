@@ -9,6 +9,7 @@ from conformance.suite_schema import base_schema, target
 
 schema = base_schema()
 run_target = target()
+CHECKS = generated_case_checks()
 
 
 class Workflow(schema.as_state_machine()):
@@ -24,11 +25,10 @@ class Workflow(schema.as_state_machine()):
         }
 
     def validate_response(self, response, case, additional_checks=None, **kwargs):
-        checks = generated_case_checks()
         case.validate_response(
             response,
-            additional_checks=[*(additional_checks or []), *checks["additional_checks"]],
-            excluded_checks=checks["excluded_checks"],
+            additional_checks=[*(additional_checks or []), *CHECKS["additional_checks"]],
+            excluded_checks=CHECKS["excluded_checks"],
             transport_kwargs=kwargs,
         )
 
