@@ -6,9 +6,11 @@ import contextlib
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -44,6 +46,18 @@ class EmulatorProcess:
                 method, path = request.split(" ", 1)
                 found.append((method, path, int(status)))
         return found
+
+    def requests_answered(self) -> list[tuple[str, str, int]]:
+        """requests(), once the log has caught up with every request already answered: the
+        emulator logs a request before it answers, so when a marker request of ours shows
+        in the log, everything answered before it does too."""
+        marker = f"/_emulator/health?sync={len(self.log)}-{time.monotonic_ns()}"
+        requests.get(self.url + marker, timeout=30).raise_for_status()
+        deadline = time.monotonic() + 30
+        while not any(marker in line for line in list(self.log)):
+            assert time.monotonic() < deadline, "the emulator's log never showed the marker"
+            time.sleep(0.01)
+        return [request for request in self.requests() if "?sync=" not in request[1]]
 
     def snapshot(self) -> object:
         """Everything the default user can see, deleted machines included."""
@@ -92,3 +106,25 @@ def emulator_process(*arguments: str) -> Iterator[EmulatorProcess]:
 def emulator() -> Iterator[EmulatorProcess]:
     with emulator_process() as running:
         yield running
+
+
+def api_for(url: str, recorded: list) -> Any:
+    """The suite's Api on the emulator at `url` as its default user; every call it makes
+    appended to `recorded`."""
+    import schemathesis
+
+    import spec
+    from conformance.api import Api
+    from conformance.client import Credentials, new_session
+    from conformance.context import RunContext
+    from conformance.suite_schema import config_for
+    from conformance.target import load_target
+
+    target = load_target(
+        {"url": url, "account": "conformance", "user": "alice", "password": "secret"}
+        | {"cluster_domain": "uk0.bigv.io", "poll_interval": 0.05},
+        {},
+    )
+    run = RunContext(target, Credentials(target), new_session(target), "conformance", "default", 1)
+    schema = schemathesis.openapi.from_dict(spec.api(), config=config_for(target))
+    return Api(run, schema, recorder=lambda *call: recorded.append(call))

@@ -8,32 +8,14 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-import schemathesis
 
-import spec
-from conformance.api import Api
-from conformance.client import Credentials, new_session
-from conformance.context import RunContext
 from conformance.provisioning import Provisioner, creation_body, declared
 from conformance.safety import Budget, Names
 from conformance.scenario import Machines
-from conformance.suite_schema import config_for
-from conformance.target import load_target
-from tests.suite.conftest import emulator_process
+from tests.suite.conftest import api_for, emulator_process
 
 OWNER, OTHER = "scenarios/test_x.py::test_a", "scenarios/test_x.py::test_b"
 DELAY = 0.5  # seconds the emulator takes to provision
-
-
-def _api(url: str, recorded: list) -> Api:
-    target = load_target(
-        {"url": url, "account": "conformance", "user": "alice", "password": "secret"}
-        | {"cluster_domain": "uk0.bigv.io", "poll_interval": 0.05},
-        {},
-    )
-    run = RunContext(target, Credentials(target), new_session(target), "conformance", "default", 1)
-    schema = schemathesis.openapi.from_dict(spec.api(), config=config_for(target))
-    return Api(run, schema, recorder=lambda *call: recorded.append(call))
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +25,7 @@ def slow_emulator() -> Iterator:
 
 
 def _creates(emulator) -> int:
-    return sum(1 for method, path, _ in emulator.requests() if method == "POST")
+    return sum(1 for method, path, _ in emulator.requests_answered() if method == "POST")
 
 
 def test_a_machine_asked_to_be_off_is_created_running():
@@ -63,7 +45,7 @@ def test_declarations_are_lists_or_functions_of_the_parameters():
 
 def test_every_declared_create_goes_out_at_once_and_its_owner_takes_it(slow_emulator):
     recorded: list = []
-    api = _api(slow_emulator.url, recorded)
+    api = api_for(slow_emulator.url, recorded)
     names, budget = Names("bvtest"), Budget(None)
     provisioner = Provisioner(api, names, budget)
     provisioner.plan([(OWNER, [{}, {"power_on": False}]), (OTHER, [{"cores": 2}])])
@@ -92,7 +74,7 @@ def test_every_declared_create_goes_out_at_once_and_its_owner_takes_it(slow_emul
 
 
 def test_the_budget_holds_creates_back_until_there_is_room(slow_emulator):
-    api = _api(slow_emulator.url, [])
+    api = api_for(slow_emulator.url, [])
     names, budget = Names("bvtest"), Budget(1)
     provisioner = Provisioner(api, names, budget)
     provisioner.plan([(OWNER, [{}]), (OTHER, [{}])])
@@ -110,7 +92,7 @@ def test_the_budget_holds_creates_back_until_there_is_room(slow_emulator):
 
 
 def test_a_create_that_could_not_be_sent_fails_its_owner_not_the_test_running(slow_emulator):
-    api = _api("http://127.0.0.1:9", [])  # nothing listens on the discard port
+    api = api_for("http://127.0.0.1:9", [])  # nothing listens on the discard port
     provisioner = Provisioner(api, Names("bvtest"), Budget(None))
     provisioner.plan([(OWNER, [{}])])
     provisioner.send()  # raises nothing here

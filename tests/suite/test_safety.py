@@ -19,7 +19,7 @@ import pytest
 
 from conformance import transport
 from conformance.client import new_session
-from conformance.target import load_target
+from conformance.target import load_target, worker_count
 from tests.suite.conftest import CREDENTIALS
 
 pytestmark = pytest.mark.slow
@@ -225,7 +225,6 @@ def test_the_probe_session_never_keeps_a_cookie(flaky):
 
 def test_workers_share_the_rate_limit_and_the_machine_cap(monkeypatch):
     from conformance.client import process_rate
-    from conformance.runner import worker_count
 
     settings = {"url": "http://x", "account": "a", "token": "t", "rate_limit": 10, "workers": 2}
     target = load_target(settings, {})
