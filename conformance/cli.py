@@ -33,7 +33,8 @@ def target_options(command: Callable) -> Callable:
         click.option("--group", help="Group id or name (default: default)."),
         click.option(
             "--cluster-domain",
-            help="What hostnames end in (default: the target URL's host).",
+            help="What hostnames end in (default: learnt from the target; a domain other "
+            "than the URL's host is noted, not failed).",
         ),
         click.option("--user", help="User for HTTP Basic authentication."),
         click.option("--password", help="Password for HTTP Basic authentication."),
@@ -119,6 +120,7 @@ def sweep(prefix: str, dry_run: bool, **flags: Any) -> None:
     Exit status: 0 when everything found was removed, 1 when something could not be, 2 for a
     usage error or a target that cannot be reached.
     """
+    from conformance import discovery
     from conformance.sweep import SweepError
     from conformance.sweep import sweep as run_sweep
 
@@ -129,7 +131,10 @@ def sweep(prefix: str, dry_run: bool, **flags: Any) -> None:
     if target.embedded:
         fail("sweep needs --target (the embedded emulator starts empty)")
     try:
+        target, said = discovery.complete(target)
+        for line in said:
+            click.echo(line, err=True)
         problems = run_sweep(target, prefix, dry_run, click.echo)
-    except (SweepError, OtpCommandFailed) as error:
+    except (SweepError, OtpCommandFailed, discovery.DiscoveryError) as error:
         fail(str(error))
     sys.exit(1 if problems else 0)

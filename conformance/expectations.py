@@ -89,7 +89,7 @@ def known_checks() -> set[str]:
     """Every check a run can record: schemathesis' and the suite's, plus scenario/execution."""
     from schemathesis.checks import CHECKS, load_all_checks
 
-    from conformance import checks
+    from conformance.judging import checks
 
     load_all_checks()
     return {*CHECKS.get_all_names(), *checks.CAPABILITIES, *RUN_CHECKS}

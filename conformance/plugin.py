@@ -19,6 +19,8 @@ import schemathesis
 
 import spec
 from conformance import client, provisioning, redaction, safety
+from conformance.judging import verdict
+from conformance.judging.tiers import STATED
 from conformance.recording import (
     CAPABILITY_BY_LABEL,
     RECORDER,
@@ -45,6 +47,7 @@ CREATE_LABELS = {
     if operation_id in safety.CREATES_MACHINE
 }
 CALL_PASSED = pytest.StashKey[bool]()
+POINT_TAKEN = pytest.StashKey[bool]()  # the scenario ended where the target took another side
 
 __all__ = ["PREFIX_VARIABLE", "TARGET_VARIABLE", "UNREACHABLE", "Collector", "new_prefix", "state"]
 
@@ -103,8 +106,8 @@ def after_call(context_: Any, case: Any, response: Any) -> None:
     operation_id = case.operation.definition.raw.get("operationId")
     body = client.json_or_none(response)
     if operation_id in safety.CREATES_MACHINE and response.status_code == 202:
-        machine = (
-            body.get("virtual_machine")
+        machine = (  # vm_create: the combined object, or the machine itself (record §11.5)
+            body.get("virtual_machine", body)
             if operation_id == "createVirtualMachineSpec" and isinstance(body, dict)
             else body
         )
@@ -128,7 +131,12 @@ def after_validate(context_: Any, case: Any, response: Any, results: list) -> No
     secrets = state().run.credentials.secrets
     exchange = _recorded(response, secrets)
     for result in results:
-        RECORDER.check(case.operation.label, result.name, result.failure, exchange, secrets)
+        basis = (
+            verdict.weigh(result.name, case, response, result.failure)
+            if result.failure is not None
+            else STATED
+        )
+        RECORDER.check(case.operation.label, result.name, result.failure, exchange, secrets, basis)
 
 
 # -- pytest hooks ------------------------------------------------------------------------------
@@ -196,7 +204,8 @@ def machines(bigv: RunState, request: pytest.FixtureRequest):
     untaken = provisioner.orders.get(request.node.nodeid, [])
     mismatch = [order.attributes for order in untaken] + made.undeclared
     made.purge_all()
-    if mismatch and request.node.stash.get(CALL_PASSED, False):
+    ended_early = request.node.stash.get(POINT_TAKEN, False)
+    if mismatch and request.node.stash.get(CALL_PASSED, False) and not ended_early:
         pytest.fail(
             "The scenario's provisions= and the machines its body creates disagree "
             f"(a bug of the suite): declared but not created, or created undeclared: "
@@ -221,7 +230,20 @@ def _kind(item: pytest.Item) -> tuple[str, str, str | None]:
 def pytest_runtest_protocol(item: pytest.Item, nextitem: Any):
     kind, test_id, _ = _kind(item)
     RECORDER.reset(f"{test_id}" if kind == "scenario" else f"{kind}:{item.name}", kind, item.name)
+    verdict.FINDINGS.clear()
     yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function):
+    """A scenario that cannot go on past a point where the target took another side than
+    the spec's choice (verdict.PointTaken) ends there: its finding is recorded, and it is
+    not a failure."""
+    outcome = yield
+    error = outcome.excinfo[1] if outcome.excinfo else None
+    if isinstance(error, verdict.PointTaken):
+        pyfuncitem.stash[POINT_TAKEN] = True
+        outcome.force_result(True)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -238,7 +260,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     observations = RECORDER.observations(capability, capability_level)
     if kind == "scenario":
         observations.append(_scenario_observation(item, report, call, test_id, capability))
-    elif report.failed and not any(o["outcome"] == "failed" for o in observations):
+        observations += _finding_observations(item, test_id, capability)
+    elif report.failed and not any(o["outcome"] in ("failed", "noted") for o in observations):
         observations.append(_error_observation(item, report, call, kind))
     elif report.skipped:
         observations.append(_error_observation(item, report, call, kind, outcome="skipped"))
@@ -293,6 +316,35 @@ def _scenario_observation(item, report, call, test_id: str, capability: str) -> 
             else None
         ),
     ).to_dict()
+
+
+def _finding_observations(item, test_id: str, capability: str) -> list[dict[str, Any]]:
+    """The findings of a scenario (verdict.FINDINGS): an advisory failure where the target
+    breaks an inference, a note where it chose otherwise on a silent point."""
+    secrets = state().run.credentials.secrets if _STATE else []
+    found = []
+    for finding in verdict.FINDINGS:
+        inferred = finding.basis == "inferred"
+        found.append(
+            Observation(
+                test_id=f"{test_id}:{finding.entry}",
+                kind="scenario",
+                name=item.name,
+                check="scenario",
+                capability=capability,
+                level="advisory" if inferred else capability_level(capability),
+                operation=None,
+                outcome="failed" if inferred else "noted",
+                title=redaction.redact_message(finding.title, secrets),
+                message=redaction.redact_message(finding.message, secrets),
+                step=finding.step,
+                exchange=finding.exchange,
+                basis=finding.basis,
+                register=finding.entry,
+            ).to_dict()
+        )
+    verdict.FINDINGS.clear()
+    return found
 
 
 def _unreachable(call: pytest.CallInfo) -> bool:

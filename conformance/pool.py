@@ -7,6 +7,7 @@ from typing import Any
 
 from conformance import safety
 from conformance.api import Api
+from conformance.provisioning import documented_attributes
 
 
 def _created(reply: Any) -> dict[str, Any] | None:
@@ -46,7 +47,9 @@ class Pool:
                     # under --max-vms, operations share machines; one stays free for scenarios
                     self.machines[label] = next(iter(self.machines.values()))
                     return self.machines[label]
-                reply = self.api.call("createVirtualMachine", body={"name": self.names.fresh("m")})
+                body = documented_attributes(self.api.run.definitions)
+                body["name"] = self.names.fresh("m")
+                reply = self.api.call("createVirtualMachine", body=body)
                 made = _created(reply)
                 if made is None:
                     # the tests of this operation will meet 404s; the scenarios say why

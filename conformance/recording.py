@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 import spec
-from conformance import checks, client, redaction, transport
+from conformance import client, redaction, transport
+from conformance.judging import checks
+from conformance.judging.tiers import STATED, Basis
 from conformance.results import Observation, empty_traffic
 
 USER_PROPERTY = "bigv"
@@ -35,6 +37,9 @@ class ItemRecorder:
     def reset(self, test_id: str | None, kind: str, name: str) -> None:
         self.test_id, self.kind, self.name = test_id, kind, name
         self.outcomes: dict[tuple[str, str], dict[str, Any]] = {}
+        # failures resting on a register point, one per (operation, check, point)
+        self.inferred: dict[tuple[str, str, str | None], dict[str, Any]] = {}
+        self.notes: dict[tuple[str, str, str | None], dict[str, Any]] = {}
         self.examples: dict[str, dict[str, Any]] = {}
         self.traffic: dict[str, dict[str, Any]] = {}
         self.retried_before = transport.retried()
@@ -60,10 +65,24 @@ class ItemRecorder:
             seen["max"] = max(seen["max"], exchange.elapsed)
 
     def check(
-        self, label: str, check: str, failure: Any, exchange: client.Exchange, secrets: list[str]
+        self,
+        label: str,
+        check: str,
+        failure: Any,
+        exchange: client.Exchange,
+        secrets: list[str],
+        basis: Basis = STATED,
     ) -> None:
-        """Remember one check's outcome on one response (a failure outweighs passes)."""
+        """Remember one check's outcome on one response: a failure of a stated point
+        outweighs passes; a failure that rests on a register point (an inference, or a
+        silent point) counts as a pass of the check and is kept apart, once per point: an
+        advisory failure, or a note of what the target chose."""
         with self.lock:
+            if failure is not None and basis.basis != "stated":
+                entry = basis.entries[0] if basis.entries else None
+                kept = self.notes if basis.basis == "silent" else self.inferred
+                kept.setdefault((label, check, entry), self._failed(failure, exchange, secrets))
+                failure = None
             key = (label, check)
             known = self.outcomes.get(key)
             if failure is None:
@@ -71,12 +90,16 @@ class ItemRecorder:
                     self.outcomes[key] = {"failed": False}
                 return
             if known is None or not known["failed"]:
-                self.outcomes[key] = {
-                    "failed": True,
-                    "title": redaction.redact_message(failure.title, secrets),
-                    "message": redaction.redact_message(failure.message, secrets),
-                    "exchange": exchange.as_dict(),
-                }
+                self.outcomes[key] = self._failed(failure, exchange, secrets)
+
+    @staticmethod
+    def _failed(failure: Any, exchange: client.Exchange, secrets: list[str]) -> dict[str, Any]:
+        return {
+            "failed": True,
+            "title": redaction.redact_message(failure.title, secrets),
+            "message": redaction.redact_message(failure.message, secrets),
+            "exchange": exchange.as_dict(),
+        }
 
     def example(self, label: str, exchange: client.Exchange) -> None:
         """Keep the first successful exchange of each operation, to document it."""
@@ -87,24 +110,40 @@ class ItemRecorder:
     def observations(self, capability: str | None, level_of: Any) -> list[dict[str, Any]]:
         found = []
         for (label, check), outcome in sorted(self.outcomes.items()):
-            operation_capability = CAPABILITY_BY_LABEL.get(label)
-            capability_name = checks.capability_of(check, operation_capability) or capability
-            found.append(
-                Observation(
-                    test_id=f"{self.test_id}:{label}:{check}",
-                    kind=self.kind,
-                    name=self.name,
-                    check=check,
-                    capability=capability_name,
-                    level=level_of(capability_name),
-                    operation=label,
-                    outcome="failed" if outcome["failed"] else "passed",
-                    title=outcome.get("title", ""),
-                    message=outcome.get("message", ""),
-                    exchange=outcome.get("exchange"),
-                ).to_dict()
-            )
+            found.append(self._observation(label, check, outcome, capability, level_of))
+        for kept, basis, result in (
+            (self.inferred, "inferred", "failed"),
+            (self.notes, "silent", "noted"),
+        ):
+            for (label, check, entry), failed in sorted(
+                kept.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or "")
+            ):
+                weighed = failed | {"basis": basis, "register": entry}
+                found.append(self._observation(label, check, weighed, capability, level_of, result))
         return found
+
+    def _observation(
+        self, label, check, outcome, capability, level_of, result: str | None = None
+    ) -> dict[str, Any]:
+        operation_capability = CAPABILITY_BY_LABEL.get(label)
+        capability_name = checks.capability_of(check, operation_capability) or capability
+        basis = outcome.get("basis", "stated")
+        level = "advisory" if basis == "inferred" else level_of(capability_name)
+        return Observation(
+            test_id=f"{self.test_id}:{label}:{check}",
+            kind=self.kind,
+            name=self.name,
+            check=check,
+            capability=capability_name,
+            level=level,
+            operation=label,
+            outcome=result or ("failed" if outcome["failed"] else "passed"),
+            title=outcome.get("title", ""),
+            message=outcome.get("message", ""),
+            exchange=outcome.get("exchange"),
+            basis=basis,
+            register=outcome.get("register"),
+        ).to_dict()
 
 
 RECORDER = ItemRecorder()

@@ -20,8 +20,12 @@ from xml.etree import ElementTree
 
 import spec
 from conformance import redaction
+from conformance.judging import register
 
-OUTCOMES = ("passed", "failed", "skipped", "deviation")
+# noted: a check or expectation that rests on a point where the record is silent, and where
+# this target chose otherwise than the spec (never a failure)
+OUTCOMES = ("passed", "failed", "skipped", "deviation", "noted")
+BASES = ("stated", "inferred", "silent")
 SUMMARY_FORMAT = 1  # the version of summary.json's layout (conformance/report/summary.schema.json)
 
 
@@ -46,6 +50,10 @@ class Observation:
     # A failed scenario that stopped because a response failed a check: that check and
     # operation ({"operation": ..., "check": ...}); set by `link_stopped_scenarios`.
     stopped_at: dict[str, str] | None = None
+    # What the expectation rests on: the documentation (stated), an inference of ours, or a
+    # point where the record is silent; and the entry of spec/register.yaml, if any.
+    basis: str = "stated"
+    register: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,6 +67,8 @@ class Observation:
         """The test this observation belongs to: a scenario's id (with its parameters), or
         `property` / `stateful` for the generated runs."""
         if self.kind == "scenario":
+            if self.register and self.test_id.endswith(f":{self.register}"):
+                return self.test_id[: -len(self.register) - 1]
             return _scenario_of(self) or self.test_id
         return self.test_id.split(":", 1)[0]
 
@@ -108,6 +118,8 @@ def link_stopped_scenarios(observations: list[Observation]) -> None:
             continue
         if observation.outcome not in ("failed", "deviation") or observation.stopped_at:
             continue
+        if observation.register:  # a finding of the scenario's own, at a register point
+            continue
         for candidate in checks_by_test.get(observation.test_id, []):
             same_exchange = observation.exchange and candidate.exchange == observation.exchange
             same_failure = not observation.exchange and candidate.title == observation.title
@@ -133,6 +145,16 @@ class Problem:
     title: str
     observations: list[Observation] = field(default_factory=list)
     stopped: list[Observation] = field(default_factory=list)  # scenarios that stopped here
+
+    @property
+    def basis(self) -> str:
+        """What the broken rule rests on: `stated` (the documentation says it) or
+        `inferred` (an inference of ours, so the problem is advisory)."""
+        return self.first.basis
+
+    @property
+    def register(self) -> str | None:
+        return self.first.register
 
     @property
     def first(self) -> Observation:
@@ -166,6 +188,8 @@ class Problem:
             "tests": self.tests,
             "scenarios_stopped": [o.test_id for o in self.stopped],
             "curl": scrub(first.curl) if first.curl else None,
+            "basis": self.basis,
+            "register": self.register,
             **({"reason": self.reason} if first.outcome == "deviation" else {}),
         }
 
@@ -174,9 +198,15 @@ def _problem_key(observation: Observation) -> tuple[tuple[str, str], str]:
     if observation.stopped_at:
         return (observation.stopped_at["operation"], observation.stopped_at["check"]), "check"
     if observation.kind == "scenario" and observation.check == "scenario":
-        return (observation.test_id.split("[", 1)[0], "scenario"), "scenario"
+        scenario = observation.base_test_id.split("[", 1)[0]
+        if observation.register:  # one problem per scenario and register point
+            return (f"{scenario}:{observation.register}", "scenario"), "scenario"
+        return (scenario, "scenario"), "scenario"
     kind = "execution" if observation.check == "execution" else "check"
-    return (observation.operation or observation.name, observation.check), kind
+    check = observation.check
+    if observation.register:  # one problem per check, operation and register point
+        check = f"{check}:{observation.register}"
+    return (observation.operation or observation.name, check), kind
 
 
 def group_problems(observations: list[Observation]) -> list[Problem]:
@@ -300,7 +330,11 @@ class Summary:
         """Passed of total for required and advisory observations, and accepted deviations."""
         score = {}
         for level in ("required", "advisory"):
-            mine = [o for o in self.observations if o.level == level and o.outcome != "skipped"]
+            mine = [
+                o
+                for o in self.observations
+                if o.level == level and o.outcome not in ("skipped", "noted")
+            ]
             score[level] = {
                 "passed": sum(o.outcome == "passed" for o in mine),
                 "failed": sum(o.outcome == "failed" for o in mine),
@@ -310,10 +344,16 @@ class Summary:
             "accepted": sum(o.outcome == "deviation" for o in self.observations),
             "stale": len(self.stale_deviations),
         }
+        score["noted"] = sum(o.outcome == "noted" for o in self.observations)
         return score
 
     def failures(self) -> list[Observation]:
         return [o for o in self.observations if o.outcome == "failed"]
+
+    def silent_points(self) -> list[dict[str, Any]]:
+        """The points where the record is silent and this target chose otherwise than the
+        spec, one per register entry (in the register's order), with where it was seen."""
+        return silent_points([o for o in self.observations if o.outcome == "noted"])
 
     def deviations(self) -> list[Observation]:
         return [o for o in self.observations if o.outcome == "deviation"]
@@ -367,6 +407,7 @@ class Summary:
             ],
             "stale_deviations": self.stale_deviations,
             "retries": dict(sorted(self.retries.items())),
+            "silent_points": self.silent_points(),
         }
 
 
@@ -409,7 +450,42 @@ def _failure_entry(o: Observation, operation_ids: dict[str, str]) -> dict[str, A
         "stopped_at": o.stopped_at,
         "status": o.status,
         "curl": scrub(o.curl) if o.curl else None,
+        "basis": o.basis,
+        "register": o.register,
     }
+
+
+def silent_points(noted: list[Observation]) -> list[dict[str, Any]]:
+    """Noted observations grouped by register entry: what the spec chose, what else the
+    record allows, and what this target did (the first time it was seen, and where)."""
+    by_entry: dict[str, list[Observation]] = defaultdict(list)
+    for observation in noted:
+        by_entry[observation.register or "unattributed"].append(observation)
+    known = list(register.entries())
+    points = []
+    for entry_id in sorted(by_entry, key=lambda e: known.index(e) if e in known else len(known)):
+        seen = by_entry[entry_id]
+        first = seen[0]
+        entry = register.entries().get(entry_id)
+        described = (
+            entry.to_dict()
+            if entry
+            else {"id": entry_id, "basis": "silent", "question": "", "chose": "", "others": []}
+        )
+        points.append(
+            {
+                **{key: described.get(key) for key in ("id", "question", "chose", "others")},
+                "record": described.get("record"),
+                "sources": described.get("sources", []),
+                "observations": len(seen),
+                "tests": list(dict.fromkeys(o.base_test_id for o in seen)),
+                "operations": sorted({o.operation for o in seen if o.operation}),
+                "title": scrub(first.title),
+                "message": scrub(first.message),
+                "curl": scrub(first.curl) if first.curl else None,
+            }
+        )
+    return points
 
 
 def write_summary(summary: Summary, path: Any) -> None:
@@ -455,6 +531,12 @@ def write_junit(summary: Summary, path: Any) -> None:
             elif o.outcome == "deviation":
                 ElementTree.SubElement(
                     case, "skipped", message=f"accepted deviation: {o.deviation_reason}"
+                )
+            elif o.outcome == "noted":  # not a failure: what the target chose, for the log
+                noted = ElementTree.SubElement(case, "system-out")
+                noted.text = (
+                    f"the documentation is silent here ({o.register}); this target chose "
+                    f"otherwise than the reference: {scrub(o.title)}\n{scrub(o.message)}"
                 )
     if summary.stale_deviations:
         suite = ElementTree.SubElement(

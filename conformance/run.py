@@ -194,5 +194,5 @@ def _record_scenario_call(
     RECORDER.exchange(label, exchange)
     known = state().run.credentials.secrets
     for outcome in judgement.outcomes:
-        RECORDER.check(label, outcome.check, outcome.failure, exchange, known)
+        RECORDER.check(label, outcome.check, outcome.failure, exchange, known, outcome.basis)
     RECORDER.example(label, exchange)

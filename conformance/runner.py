@@ -24,7 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 import spec
 from bigv_conformance import __version__
-from conformance import plugin, report
+from conformance import discovery, plugin, report
 from conformance.client import OtpCommandFailed
 from conformance.embedded import EmulatorFailed, embedded_emulator
 from conformance.results import Summary, write_junit, write_summary
@@ -61,8 +61,9 @@ def check_reachable(target: Target) -> None:
 
 
 @contextlib.contextmanager
-def live_target(target: Target) -> Iterator[Target]:
-    """The target at a URL: the embedded emulator for the length of the run, or the given URL."""
+def live_target(target: Target, console: Console | None = None) -> Iterator[Target]:
+    """The target at a URL: the embedded emulator for the length of the run, or the given URL
+    with what the user left open (the account) learnt from it."""
     if target.embedded:
         try:
             with embedded_emulator(target) as started:
@@ -71,7 +72,14 @@ def live_target(target: Target) -> Iterator[Target]:
             raise Unreachable(str(error)) from None
     else:
         check_reachable(target)
-        yield target
+        try:
+            completed, said = discovery.complete(target)
+        except discovery.DiscoveryError as error:
+            raise RunError(str(error)) from None
+        for line in said:
+            if console is not None:
+                console.print(f"[dim]{line}[/dim]")
+        yield completed
 
 
 class Progressbar:
@@ -157,7 +165,7 @@ def run(target: Target, console: Console) -> RunOutcome:
     started_at = datetime.datetime.now(datetime.UTC)
     started = time.monotonic()
     collector = plugin.Collector()
-    with live_target(target) as live:
+    with live_target(target, console) as live:
         environment = {
             plugin.TARGET_VARIABLE: live.to_json(),
             plugin.PREFIX_VARIABLE: plugin.new_prefix(),
@@ -217,8 +225,9 @@ def _final_sweep(live: Target, prefix: str) -> None:
 def _describe(target: Target, live: Target) -> dict[str, Any]:
     return {
         "url": target.url or "embedded emulator",
-        "account": target.account,
+        "account": live.account,
         "group": target.group,
+        "cluster_domain": live.cluster_domain,
         "user": target.user,
         "embedded": target.embedded,
         "url_used": live.url,

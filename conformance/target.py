@@ -66,9 +66,9 @@ class Target:
     """Everything a run needs to know about the endpoint under test and how to test it."""
 
     url: str | None  # None: the embedded emulator, started for the run
-    account: str
+    account: str | None  # None: learnt from the target before the run (conformance.discovery)
     group: str
-    cluster_domain: str
+    cluster_domain: str | None  # None: not given; hostnames' domain is learnt from the target
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     otp: str | None = field(default=None, repr=False)
@@ -89,6 +89,8 @@ class Target:
     emulator_seed_file: Path | None = None
     rate_limit: float | None = None  # requests per second, None: no cap
     max_vms: int | None = None  # machines alive at once, None: no cap
+    # No credentials were given: the reference emulator's seeded user is tried
+    default_credentials: bool = False
 
     @property
     def embedded(self) -> bool:
@@ -223,7 +225,7 @@ def _check(settings: dict[str, Any]) -> None:
             raise ConfigError(f"target URL must be http:// or https:// with a host: {url!r}")
     if settings["profile"] not in PROFILES:
         raise ConfigError(f"profile must be one of {', '.join(PROFILES)}: {settings['profile']!r}")
-    if not settings.get("account"):
+    if not settings.get("account") and url is None:
         raise ConfigError("no account: give --account (or BIGV_ACCOUNT, or a target file)")
     has_basic = settings.get("user") and settings.get("password")
     if settings.get("user") and not settings.get("password"):
@@ -271,8 +273,18 @@ def load_target(flags: Mapping[str, Any], environ: Mapping[str, str] | None = No
     settings.setdefault("profile", "full")
     if settings["url"] is not None:
         settings["url"] = str(settings["url"]).rstrip("/")
-        settings.setdefault("cluster_domain", urlsplit(settings["url"]).hostname)
+        settings.setdefault("cluster_domain", None)
+        settings.setdefault("account", None)
+        if not any(settings.get(key) for key in ("user", "password", "token")):
+            settings.update(emulator_credentials(), default_credentials=True)
     elif "cluster_domain" not in settings:
         raise ConfigError("the emulator target file names no cluster_domain")
     _check(settings)
     return Target(**settings)
+
+
+def emulator_credentials() -> dict[str, str]:
+    """The user and password of the reference emulator's seeded user (its target file):
+    what a run tries when it is given a URL and no credentials."""
+    layers = _read_target_file(EMULATOR_TARGET_FILE)
+    return {key: layers[key][0] for key in ("user", "password")}

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from emulator.errors import Refused, Unauthorized
+from emulator.errors import Forbidden, Refused, Unauthorized
 from emulator.model import SESSION_LIFETIME
 from emulator.store import Store
 
@@ -77,9 +77,12 @@ class Principal:
 class Authenticator:
     """Checks credentials against the store; remembers passwords it has already verified."""
 
-    def __init__(self, store: Store, require_otp: bool) -> None:
+    def __init__(self, store: Store, require_otp: bool, otp_refusal: int = 401) -> None:
+        """`otp_refusal`: the status of a missing or bad OTP, 401 (or 403: the divergent
+        mode's otp-refusal-status)."""
         self.store = store
         self.require_otp = require_otp
+        self.otp_refusal = otp_refusal
         self._key = secrets.token_bytes(32)
         self._verified: dict[tuple[str, str], str] = {}
         # Basic credentials already checked -> their user; users and privileges change only
@@ -148,7 +151,8 @@ class Authenticator:
             self._principals[key] = principal
         if self.require_otp:
             if not otp_ok(otp):
-                raise Unauthorized(f"a Yubikey one-time password is required in {OTP_HEADER}")
+                message = f"a Yubikey one-time password is required in {OTP_HEADER}"
+                raise Forbidden(message) if self.otp_refusal == 403 else Unauthorized(message)
             return dataclasses.replace(principal, factors=(*principal.factors, "yubikey"))
         return principal
 

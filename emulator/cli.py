@@ -1,8 +1,9 @@
 """`bigv-conformance emulator` (and `python -m emulator`): serve the reference emulator.
 
-The first line printed is the URL the emulator is bound to, flushed at once. Bad flags, a
-bad seed file or a database that cannot be used: one line on stderr, exit status 2.
-SIGTERM and SIGINT stop it cleanly.
+The first line printed is the URL the emulator is bound to, flushed at once; the second (on
+stderr) says what was seeded and which divergences are on. Bad flags (an unknown divergence
+id among them), a bad seed file or a database that cannot be used: one line on stderr, exit
+status 2. SIGTERM and SIGINT stop it cleanly.
 """
 
 from __future__ import annotations
@@ -44,7 +45,11 @@ def _fail(message: str) -> None:
     "--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
     help="SQLite database file (kept across restarts). Default: in memory.",
 )  # fmt: skip
-@click.option("--cluster-domain", default=defaults.DEFAULT_CLUSTER_DOMAIN, show_default=True)
+@click.option(
+    "--cluster-domain", default=None,
+    help=f"Domain of hostnames. Default: {defaults.DEFAULT_CLUSTER_DOMAIN} "
+    "(divergent.example with --divergent or --diverge cluster-domain).",
+)  # fmt: skip
 @click.option(
     "--account", default=defaults.DEFAULT_ACCOUNT, show_default=True, help="Seeded account."
 )
@@ -70,6 +75,15 @@ def _fail(message: str) -> None:
     "--address-pool", "address_pools", multiple=True, metavar="CIDR",
     help="Management addresses (repeatable). Default: the documentation ranges.",
 )  # fmt: skip
+@click.option(
+    "--divergent", is_flag=True,
+    help="Divergent mode: take the other side of every entry of the silence register "
+    "(spec/register.yaml) that has a `divergent:` behaviour.",
+)  # fmt: skip
+@click.option(
+    "--diverge", "diverge", multiple=True, metavar="ID",
+    help="Turn on the divergent behaviour of one register entry, by its id (repeatable).",
+)  # fmt: skip
 @click.option("-v", "--verbose", is_flag=True, help="Log every request on stderr.")
 def main(
     host: str,
@@ -84,9 +98,12 @@ def main(
     provision_delay: float,
     seed_file: Path | None,
     address_pools: tuple[str, ...],
+    divergent: bool,
+    diverge: tuple[str, ...],
     verbose: bool,
 ) -> None:
     """Serve the reference emulator of the BigV API."""
+    from emulator import divergent as divergences
     from emulator.config import EmulatorConfig
     from emulator.seed import SeedError
     from emulator.server import create
@@ -98,11 +115,13 @@ def main(
         stream=sys.stderr,
     )
     try:
+        chosen = set(diverge) | (divergences.register_ids() if divergent else set())
         config = EmulatorConfig(
             host=host, port=port, db=db, cluster_domain=cluster_domain, account=account,
             user=user, password=password, api_key=api_key, require_otp=require_otp,
             provision_delay=provision_delay, seed_file=seed_file,
             address_pools=address_pools or defaults.DEFAULT_ADDRESS_POOLS,
+            divergences=frozenset(chosen),
         )  # fmt: skip
         emulator = create(config)
     except (ValueError, SeedError, StoreError) as error:
@@ -115,9 +134,11 @@ def main(
     gc.freeze()  # the seeded state lives as long as the process: keep it out of GC passes
     click.echo(emulator.url)
     sys.stdout.flush()
+    on = len(config.divergences)
     click.echo(
         f"account {config.account!r} (group 'default'), user {config.user!r}; "
-        f"database {config.db or 'in memory'}; Ctrl-C or SIGTERM stops",
+        f"database {config.db or 'in memory'}; "
+        f"divergences: {f'{on} on' if on else 'none'}; Ctrl-C or SIGTERM stops",
         err=True,
     )
     signal.signal(signal.SIGTERM, _stop)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from emulator import divergent
 from emulator.model import DEFAULT_GROUP
 
 DEFAULT_HOST = "127.0.0.1"
@@ -30,7 +32,8 @@ class EmulatorConfig:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     db: Path | None = None  # None: an in-memory database
-    cluster_domain: str = DEFAULT_CLUSTER_DOMAIN
+    # None: DEFAULT_CLUSTER_DOMAIN, or divergent.example with the cluster-domain divergence
+    cluster_domain: str | None = None
     account: str = DEFAULT_ACCOUNT
     user: str = DEFAULT_USER
     password: str = DEFAULT_PASSWORD
@@ -39,9 +42,20 @@ class EmulatorConfig:
     provision_delay: float = DEFAULT_PROVISION_DELAY
     seed_file: Path | None = None
     address_pools: tuple[str, ...] = field(default=DEFAULT_ADDRESS_POOLS)
+    # Ids of spec/register.yaml entries whose divergent behaviour is on (emulator/divergent.py)
+    divergences: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         """Refuse settings that cannot work, with one clear sentence (ValueError)."""
+        ids: Iterable[str] = self.divergences
+        if isinstance(ids, str):
+            raise ValueError("divergences must be a set of register ids, not one string")
+        object.__setattr__(self, "divergences", divergent.checked(ids))
+        if self.cluster_domain is None:
+            domain = DEFAULT_CLUSTER_DOMAIN
+            if "cluster-domain" in self.divergences:
+                domain = divergent.CLUSTER_DOMAIN
+            object.__setattr__(self, "cluster_domain", domain)
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must be between 0 and 65535, not {self.port}")
         if self.provision_delay < 0:

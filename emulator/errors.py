@@ -5,6 +5,9 @@ Body formats:
   (Rails-style messages); problems with the body as a whole are under `"body"`; nested
   arrays map to one hash per item, e.g. `{"discs": [{}, {"size": ["..."]}]}`.
 - every other error: `{"error": "<one sentence>"}`.
+
+In the divergent mode (`emulator/divergent.py`) a refusal by state may be a 409
+`ValidationFailed` and a disc DELETE without purge a `ServerFault` (500, on purpose).
 """
 
 from __future__ import annotations
@@ -109,6 +112,21 @@ class PayloadTooLarge(_Message):
     def __init__(self, limit: int) -> None:
         super().__init__(f"request body larger than {limit} bytes")
         self.headers["Connection"] = "close"  # the rest of the body is never read
+
+
+class MethodNotImplemented(_Message):
+    """501: a method the server does not recognise at all (divergent mode: unknown-methods)."""
+
+    status = 501
+
+    def __init__(self, method: str) -> None:
+        super().__init__(f"method {method} is not implemented by this server")
+
+
+class ServerFault(_Message):
+    """500 with a JSON body, on purpose (divergent mode: disc-delete-without-purge)."""
+
+    status = 500
 
 
 class UnsupportedMediaType(_Message):

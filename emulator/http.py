@@ -9,6 +9,10 @@ logged 500 (there should be none).
 
 Admin endpoints, outside the API's paths and the spec, need no auth:
 `POST /_emulator/reset` (back to the seeded state) and `GET /_emulator/health`.
+
+The divergent mode (`emulator/divergent.py`) has its HTTP hooks here: unknown methods (501),
+the refusal of a body (400 instead of 413 or 415), an empty PUT, the wording of error hashes
+and the media type of the auth service's refusals.
 """
 
 from __future__ import annotations
@@ -28,16 +32,18 @@ from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.wsgi import get_input_stream
 
 import spec
+from emulator import divergent
 from emulator.config import MAX_BODY_BYTES
 from emulator.errors import (
     ApiError,
     MethodNotAllowed,
+    MethodNotImplemented,
     NotFound,
     PayloadTooLarge,
     UnsupportedMediaType,
     ValidationFailed,
 )
-from emulator.handlers import HANDLERS, Context, PlainText, Services
+from emulator.handlers import HANDLERS, Answer, Context, PlainText, Services
 from emulator.validation import Operation, SpecValidator
 
 log = logging.getLogger("emulator.http")
@@ -58,9 +64,11 @@ def werkzeug_rule(path: str) -> str:
     return path.replace("{", "<").replace("}", ">")
 
 
-def json_response(status: int, body: Any, headers: Iterable[tuple[str, str]] = ()) -> Response:
+def json_response(
+    status: int, body: Any, headers: Iterable[tuple[str, str]] = (), media_type: str = JSON
+) -> Response:
     payload = json.dumps(body, separators=(",", ":")).encode()
-    return status, [("Content-Type", JSON), *headers], payload
+    return status, [("Content-Type", media_type), *headers], payload
 
 
 class App:
@@ -79,6 +87,10 @@ class App:
         self.success = success
         self.reset = reset
         self.clock = clock
+        self.divergence = services.model.divergence
+        self.body_limit = (
+            divergent.BODY_LIMIT if self.divergence.on("body-size-limit") else MAX_BODY_BYTES
+        )
         missing = set(validator.operations) ^ set(HANDLERS)
         if missing:
             raise RuntimeError(f"operations and handlers differ: {sorted(missing)}")
@@ -106,6 +118,9 @@ class App:
         """The response to one request; never raises."""
         operation: Operation | None = None
         try:
+            method = environ["REQUEST_METHOD"].upper()
+            if method not in divergent.KNOWN_METHODS and self.divergence.on("unknown-methods"):
+                raise MethodNotImplemented(method)
             endpoint, values = self._route(environ)
             if endpoint.startswith("_"):
                 return self._admin(endpoint)
@@ -158,6 +173,10 @@ class App:
         status = self.success[operation.operation_id]
         if isinstance(result, PlainText):
             return status, [("Content-Type", "text/plain; charset=utf-8")], result.text.encode()
+        if isinstance(result, Answer):
+            return json_response(
+                result.status or status, result.body, (), result.media_type or JSON
+            )
         if status == 204:
             return status, [], b""
         return json_response(status, result)
@@ -167,16 +186,22 @@ class App:
         header = environ.get("CONTENT_TYPE", "")
         media, options = parse_options_header(header)
         media = media.lower()
-        if media not in operation.bodies or options.get("charset", "utf-8").lower() not in _UTF8:
-            raise UnsupportedMediaType(header, list(operation.bodies))
         declared = environ.get("CONTENT_LENGTH", "").strip()
+        if self._empty_put(operation) and declared in ("", "0"):
+            chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+            if not chunked:
+                return self.validator.body(operation, JSON, {})
+        if media not in operation.bodies or options.get("charset", "utf-8").lower() not in _UTF8:
+            raise self._unsupported(header, operation)
         if declared and (not declared.isdigit()):
             raise ValidationFailed.one("body", "has an invalid Content-Length")
-        if declared and int(declared) > MAX_BODY_BYTES:
-            raise PayloadTooLarge(MAX_BODY_BYTES)
-        raw = get_input_stream(environ, safe_fallback=True).read(MAX_BODY_BYTES + 1)
-        if len(raw) > MAX_BODY_BYTES:
-            raise PayloadTooLarge(MAX_BODY_BYTES)
+        if declared and int(declared) > self.body_limit:
+            raise self._too_large()
+        raw = get_input_stream(environ, safe_fallback=True).read(self.body_limit + 1)
+        if len(raw) > self.body_limit:
+            raise self._too_large()
+        if not raw and self._empty_put(operation):
+            return self.validator.body(operation, media, {})
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -192,6 +217,24 @@ class App:
         else:  # application/x-www-form-urlencoded, where the spec declares it
             instance = dict(parse_qsl(text, keep_blank_values=True))
         return self.validator.body(operation, media, instance)
+
+    def _empty_put(self, operation: Operation) -> bool:
+        """put-without-body: a PUT with no body is a PUT of `{}`."""
+        return operation.method == "PUT" and self.divergence.on("put-without-body")
+
+    def _unsupported(self, header: str, operation: Operation) -> ApiError:
+        """415, or 400 naming `body` (content-type-refusal-status)."""
+        if self.divergence.on("content-type-refusal-status"):
+            return ValidationFailed.one("body", f"must be {' or '.join(operation.bodies)}")
+        return UnsupportedMediaType(header, list(operation.bodies))
+
+    def _too_large(self) -> ApiError:
+        """413, or 400 naming `body` (body-size-limit); the rest of the body is not read."""
+        if not self.divergence.on("body-size-limit"):
+            return PayloadTooLarge(self.body_limit)
+        error = ValidationFailed.one("body", f"is larger than {self.body_limit} bytes")
+        error.headers["Connection"] = "close"
+        return error
 
     def _admin(self, endpoint: str) -> Response:
         if endpoint == "_reset":
@@ -214,8 +257,12 @@ class App:
             error = ValidationFailed.one("body", error.text)
         headers = list(error.headers.items())
         if operation is not None and operation.response_media(error.status) == "text/plain":
+            if self.divergence.on("session-error-media-type"):
+                return json_response(error.status, {"error": error.text}, headers)
             content = ("Content-Type", "text/plain; charset=utf-8")
             return error.status, [content, *headers], error.text.encode()
+        if isinstance(error, ValidationFailed):
+            return json_response(error.status, self.divergence.worded(error.body), headers)
         return json_response(error.status, error.body, headers)
 
 

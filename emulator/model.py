@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import spec
-from emulator.errors import ValidationFailed
+from emulator import divergent
+from emulator.divergent import NO_DIVERGENCE, Divergence
+from emulator.errors import ServerFault, ValidationFailed
 from spec import lifecycle
 
 # --- Emulator policies (the record leaves these open) -----------------------------------
@@ -62,6 +64,10 @@ TAKEN = "has already been taken"
 NOT_IN_LIST = "is not included in the list"
 MUST_EXIST = "must exist"
 
+SENDKEYS_FORMAT = "bigv-sendkeys"  # `data` of a sendkey: definitions keys and the examples' keys
+SIGNAL = "signalVirtualMachine"  # whose request examples add key names
+REACHED_WHEN_DELETED = ("reimageVirtualMachine", SIGNAL)  # deleted-out-of-reach
+
 TYPE_VM = "application/vnd.bigv.virtual-machine"
 TYPE_GROUP = "application/vnd.bigv.group"
 TYPE_DISC = "application/vnd.bigv.disc"
@@ -103,6 +109,11 @@ class VirtualMachine:
     last_imaged_with: str | None = None
     provisioning_until: float | None = None
     pending: dict[str, Any] | None = None
+    # Kept for the divergent mode (emulator/divergent.py); unseen otherwise.
+    deleted_at: float | None = None  # when it was soft-deleted (undelete-window)
+    ran: bool = False  # it has been on (head-follows-power)
+    fixed_hostname: str | None = None  # the hostname a move kept (hostname-follows-move)
+    powering_down_until: float | None = None  # when a powerdown is over (powerdown-duration)
 
 
 # The attributes the rules of rules.yaml read and write.
@@ -151,22 +162,43 @@ def state_of(vm: VirtualMachine) -> dict[str, Any]:
 
 
 class Model:
-    """The rules, the definitions and the emulator's policies, applied to plain data."""
+    """The rules, the definitions and the emulator's policies, applied to plain data.
+
+    `divergence` turns on the divergent behaviours of `emulator/divergent.py` that belong to
+    the pure core (none by default: the reference emulator).
+    """
 
     def __init__(
-        self, document: Mapping[str, Any], cluster_domain: str, provision_delay: float = 0.0
+        self,
+        document: Mapping[str, Any],
+        cluster_domain: str,
+        provision_delay: float = 0.0,
+        divergence: Divergence = NO_DIVERGENCE,
     ) -> None:
         self.cluster_domain = cluster_domain
         self.provision_delay = provision_delay
+        self.divergence = divergence
         self.definitions: dict[str, Any] = spec.definitions_table(dict(document))
         self.definition_formats: dict[str, str] = dict(document["x-definition-formats"])
         self._allowed = {
             name: frozenset(self.definitions[section])
             for name, section in self.definition_formats.items()
         }
+        # Key names the spec's own sendkey examples use (`del`) are accepted as well.
+        self._allowed[SENDKEYS_FORMAT] |= example_sendkeys(document)
         for attribute in ("hardware_profile", "zone_name"):
             if VM_DEFAULTS[attribute] not in self.definitions[f"{attribute}s"]:
                 raise ValueError(f"default {attribute} is not in the definitions table")
+        self.vm_defaults = dict(VM_DEFAULTS)
+        if divergence.on("create-defaults"):
+            self.vm_defaults.update(divergent.VM_DEFAULTS)
+        if divergence.on("zone-name-values"):
+            self.vm_defaults["zone_name"] = divergent.DEFAULT_ZONE
+        self._device_like = (
+            divergent.DEVICE_LIKE_LABEL
+            if divergence.on("disc-device-labels")
+            else DEVICE_LIKE_LABEL
+        )
         rules = spec.rules()
         self._provisioning = lifecycle.provisioning_state()
         self._controlled = {op: lifecycle.controlled_attributes(op) for op in rules["operations"]}
@@ -181,7 +213,7 @@ class Model:
         allowed = self._allowed.get(format_name)
         if allowed is None or not isinstance(value, str):
             return True
-        if format_name == "bigv-sendkeys":
+        if format_name == SENDKEYS_FORMAT:
             return all(key in allowed for key in value.split("-"))
         return value in allowed
 
@@ -193,9 +225,30 @@ class Model:
             for key, value in query.items()
         }
 
-    @staticmethod
-    def name_taken() -> ValidationFailed:
-        return ValidationFailed.one("name", TAKEN)
+    def name_taken(self) -> ValidationFailed:
+        """A machine's or group's name still taken: 400 (409: name-taken-status)."""
+        error = ValidationFailed.one("name", TAKEN)
+        if self.divergence.on("name-taken-status"):
+            error.status = divergent.NAME_TAKEN_STATUS
+        return error
+
+    def check_create(self, attributes: Mapping[str, Any]) -> None:
+        """What a create may not ask for beyond the schema (only in the divergent mode)."""
+        errors = self._memory_errors(attributes)
+        if errors:
+            raise ValidationFailed(errors)
+
+    def _memory_errors(self, attributes: Mapping[str, Any]) -> dict[str, list[str]]:
+        memory = attributes.get("memory")
+        if not self.divergence.on("memory-values") or not isinstance(memory, int):
+            return {}
+        return {"memory": [divergent.NOT_IN_LIST]} if memory % divergent.MEMORY_STEP else {}
+
+    def _requested(self, attributes: Mapping[str, Any]) -> Mapping[str, Any]:
+        """A create or update as the model reads it (cdrom-removal: "" means no CD)."""
+        if self.divergence.on("cdrom-removal") and attributes.get("cdrom_url") == "":
+            return {**attributes, "cdrom_url": None}
+        return attributes
 
     # --- machines -----------------------------------------------------------------------
     @staticmethod
@@ -207,26 +260,54 @@ class Model:
         self, attributes: Mapping[str, Any], group_id: int, address: str, now: float
     ) -> VirtualMachine:
         """A machine to be created (id 0 until stored), provisioning from `now`."""
+        attributes = self._requested(attributes)
         outcome = lifecycle.create(attributes)
-        state = {**VM_DEFAULTS, "power_on": False, **self._state_part(attributes)}
+        state = {**self.vm_defaults, "power_on": False, **self._state_part(attributes)}
         state.update(group_id=group_id, deleted=False, **self._state_part(outcome.changes))
         vm = VirtualMachine(id=0, management_address=address, **state)
         if not outcome.provisions:
             return dataclasses.replace(vm, **self._state_part(outcome.pending))
         return self._provision(vm, outcome.pending, now)
 
+    def identified(self, vm: VirtualMachine, vm_id: int, now: float) -> VirtualMachine:
+        """A new machine with the id the store gave it (its provisioning time may depend on
+        it: provisioning-time)."""
+        vm = dataclasses.replace(vm, id=vm_id)
+        if vm.provisioning_until is not None and self.divergence.on("provisioning-time"):
+            vm = dataclasses.replace(vm, provisioning_until=now + self._provision_delay(vm))
+        return vm
+
+    def _provision_delay(self, vm: VirtualMachine) -> float:
+        if self.divergence.on("provisioning-time"):
+            return divergent.provisioning_seconds(vm.id)
+        return self.provision_delay
+
     def _provision(
         self, vm: VirtualMachine, pending: Mapping[str, Any], now: float
     ) -> VirtualMachine:
         return dataclasses.replace(
-            vm, pending=self._state_part(pending), provisioning_until=now + self.provision_delay
+            vm,
+            pending=self._state_part(pending),
+            provisioning_until=now + self._provision_delay(vm),
         )
 
     def settle(self, vm: VirtualMachine, now: float) -> VirtualMachine:
-        """The machine with provisioning over, if its time has come (else unchanged)."""
-        if vm.provisioning_until is None or now < vm.provisioning_until:
-            return vm
-        return dataclasses.replace(vm, **(vm.pending or {}), pending=None, provisioning_until=None)
+        """The machine with provisioning (and a powerdown) over, if its time has come (else
+        unchanged)."""
+        settled = vm
+        if settled.provisioning_until is not None and now >= settled.provisioning_until:
+            settled = dataclasses.replace(
+                settled, **(settled.pending or {}), pending=None, provisioning_until=None
+            )
+        if settled.powering_down_until is not None and now >= settled.powering_down_until:
+            settled = dataclasses.replace(settled, power_on=False, powering_down_until=None)
+        return self._tracked(settled)
+
+    def _tracked(self, vm: VirtualMachine) -> VirtualMachine:
+        """The machine remembering that it has run (head-follows-power)."""
+        if vm.power_on and not vm.ran and self.divergence.on("head-follows-power"):
+            return dataclasses.replace(vm, ran=True)
+        return vm
 
     def provisioning(self, vm: VirtualMachine, now: float) -> bool:
         return vm.provisioning_until is not None and now < vm.provisioning_until
@@ -250,11 +331,26 @@ class Model:
         state.update({k: v for k, v in self._state_part(request).items() if k not in controlled})
         state.update(self._state_part(outcome.changes))
         updated = dataclasses.replace(vm, **state)
+        updated = self._timed(vm, updated, outcome.changes, outcome.provisions, now)
         if outcome.provisions:
             return self._provision(updated, outcome.pending, now)
         if self.provisioning(vm, now):
             return dataclasses.replace(updated, **self._state_part(self._provisioning))
-        return updated
+        return self._tracked(updated)
+
+    def _timed(
+        self,
+        vm: VirtualMachine,
+        updated: VirtualMachine,
+        changes: Mapping[str, Any],
+        provisions: bool,
+        now: float,
+    ) -> VirtualMachine:
+        """The machine with when it was deleted (undelete-window); a power change ends a
+        powerdown still under way (powerdown-duration)."""
+        deleted_at = (vm.deleted_at or now) if updated.deleted else None
+        until = None if provisions or "power_on" in changes else vm.powering_down_until
+        return dataclasses.replace(updated, deleted_at=deleted_at, powering_down_until=until)
 
     def _refusal(self, field: str, state: Mapping[str, Any]) -> ValidationFailed:
         """The rules' refusal: the attribute whose state forbids the request."""
@@ -263,6 +359,10 @@ class Model:
             message = f"must be {json.dumps(not current)}"
         else:
             message = f"must not be {json.dumps(current)}"
+        if self.divergence.on("refusal-status"):
+            error = ValidationFailed.one(divergent.REFUSAL_FIELD, f"{field} {message}")
+            error.status = divergent.REFUSAL_STATUS
+            return error
         error = ValidationFailed.one(field, message)
         error.status = self._refusal_status
         return error
@@ -271,19 +371,43 @@ class Model:
         self, vm: VirtualMachine, attributes: Mapping[str, Any], now: float
     ) -> VirtualMachine:
         """A partial update (PUT): attributes as sent, undelete and power by the tables."""
+        attributes = self._requested(attributes)
+        errors = self._memory_errors(attributes)
+        if vm.power_on and self.divergence.on("update-while-running"):
+            for name in divergent.LOCKED_WHILE_RUNNING:
+                if name in attributes and attributes[name] != getattr(vm, name):
+                    errors.setdefault(name, []).append(divergent.RUNNING)
+        if errors:
+            raise ValidationFailed(errors)
+        if (
+            vm.deleted
+            and attributes.get("power_on") is True
+            and self.divergence.on("start-deleted")
+        ):
+            attributes = {**attributes, "deleted": False}
         updated = self._apply("updateVirtualMachine", vm, attributes, now)
         assert updated is not None, "an update never purges"
         return updated
 
     def signal(self, vm: VirtualMachine, body: Mapping[str, Any], now: float) -> VirtualMachine:
+        self._check_reachable(vm, "power_on", "must be true")
         updated = self._apply("signalVirtualMachine", vm, body, now)
         assert updated is not None, "a signal never purges"
+        if vm.power_on and not updated.power_on and self.divergence.on("powerdown-duration"):
+            until = now + divergent.POWERDOWN_SECONDS
+            updated = dataclasses.replace(updated, power_on=True, powering_down_until=until)
         return updated
 
     def reimage(self, vm: VirtualMachine, body: Mapping[str, Any], now: float) -> VirtualMachine:
+        self._check_reachable(vm, "deleted", "must be false")
         updated = self._apply("reimageVirtualMachine", vm, body, now)
         assert updated is not None, "a reimage never purges"
         return dataclasses.replace(updated, last_imaged_with=body["distribution"])
+
+    def _check_reachable(self, vm: VirtualMachine, field: str, message: str) -> None:
+        """deleted-out-of-reach: a deleted machine is refused (400), not hidden (404)."""
+        if vm.deleted and self.divergence.on("deleted-out-of-reach"):
+            raise ValidationFailed.one(field, message)
 
     def delete(
         self, vm: VirtualMachine, query: Mapping[str, Any], now: float
@@ -291,20 +415,35 @@ class Model:
         """Soft delete, or None when the machine is to be purged."""
         return self._apply("deleteVirtualMachine", vm, query, now)
 
-    @staticmethod
-    def hidden(operation: str, vm: VirtualMachine, query: Mapping[str, Any]) -> bool:
+    def hidden(self, operation: str, vm: VirtualMachine, query: Mapping[str, Any]) -> bool:
         """Whether the rules keep this (deleted) machine out of reach of the request."""
+        if operation in REACHED_WHEN_DELETED and self.divergence.on("deleted-out-of-reach"):
+            return False
         return vm.deleted and lifecycle.hidden(operation, vm.deleted, query)
 
     def hostname(self, name: str, group: str, account: str) -> str:
         return lifecycle.hostname(name, group, account, self.cluster_domain)
 
+    def moved(self, before: VirtualMachine, after: VirtualMachine, hostname: str) -> VirtualMachine:
+        """hostname-follows-move: a move keeps `hostname` (the one before it) until a rename."""
+        if not self.divergence.on("hostname-follows-move"):
+            return after
+        if after.name != before.name:
+            return dataclasses.replace(after, fixed_hostname=None)
+        if after.group_id != before.group_id:
+            return dataclasses.replace(after, fixed_hostname=before.fixed_hostname or hostname)
+        return after
+
     def head(self, vm: VirtualMachine, state: Mapping[str, Any], now: float) -> str | None:
-        """The host a machine runs on (head1..head16 by id) while the rules say it has one."""
+        """The host a machine runs on (head1..head16 by id) while the rules say it has one
+        (head-follows-power: a machine that has run keeps it)."""
+        host = f"head{1 + (vm.id - 1) % HEAD_COUNT}"
+        if vm.ran and self.divergence.on("head-follows-power"):
+            return host
         if self.provisioning(vm, now) and "head" in self._provisioning:
             return self._provisioning["head"]
         if lifecycle.head_is_set(state):
-            return f"head{1 + (vm.id - 1) % HEAD_COUNT}"
+            return host
         return None
 
     # --- rendering ----------------------------------------------------------------------
@@ -326,7 +465,7 @@ class Model:
             "id": vm.id,
             **state,
             "management_address": vm.management_address,
-            "hostname": self.hostname(vm.name, group, account),
+            "hostname": vm.fixed_hostname or self.hostname(vm.name, group, account),
             "head": self.head(vm, state, now),
         }
         if vm.last_imaged_with is not None:
@@ -335,7 +474,21 @@ class Model:
             body["discs"] = [self.render_disc(disc) for disc in discs]
             body["network_interfaces"] = [self.render_nic(nic, vm) for nic in nics]
             body["type"] = TYPE_VM
+        if self.divergence.on("extra-fields"):
+            body.update(type=TYPE_VM, **divergent.EXTRA_VM_FIELDS)
         return body
+
+    def embedded_vm(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A machine as a group's or account's overview embeds it (overview-fewer-fields)."""
+        if not self.divergence.on("overview-fewer-fields"):
+            return body
+        return {key: body[key] for key in divergent.OVERVIEW_VM_FIELDS}
+
+    def created_vm(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A machine as the 202 of a bare create carries it (create-reply-body)."""
+        if not self.divergence.on("create-reply-body"):
+            return body
+        return {key: body[key] for key in divergent.CREATE_REPLY_FIELDS}
 
     @staticmethod
     def render_disc(disc: Disc) -> dict[str, Any]:
@@ -352,10 +505,9 @@ class Model:
             body["iops_limit"] = disc.iops_limit
         return body
 
-    @staticmethod
-    def render_nic(nic: NetworkInterface, vm: VirtualMachine) -> dict[str, Any]:
+    def render_nic(self, nic: NetworkInterface, vm: VirtualMachine) -> dict[str, Any]:
         mac = ":".join(f"{byte:02x}" for byte in nic.id.to_bytes(4, "big"))
-        return {
+        body = {
             "id": nic.id,
             "label": None,
             "ips": [vm.management_address],
@@ -365,6 +517,9 @@ class Model:
             "virtual_machine_id": vm.id,
             "type": TYPE_NIC,
         }
+        if self.divergence.on("nic-fields"):
+            del body["mac"]
+        return body
 
     @staticmethod
     def render_account(account: Account) -> dict[str, Any]:
@@ -386,19 +541,19 @@ class Model:
         label = body.get("label")
         if label is None:
             label = next(f"disc-{n}" for n in range(1, len(taken) + 2) if f"disc-{n}" not in taken)
-        errors = self.disc_errors(label, body["size"], taken)
+        size = body.get("size", divergent.DEFAULT_DISC_SIZE)  # disc-size-required
+        errors = self.disc_errors(label, size, taken)
         if errors:
             raise ValidationFailed(errors)
         return {
             "label": label,
-            "size": body["size"],
+            "size": size,
             "storage_grade": body.get("storage_grade", DISC_STORAGE_GRADE),
         }
 
-    @staticmethod
-    def disc_errors(label: str, size: int, taken: set[str]) -> dict[str, list[str]]:
+    def disc_errors(self, label: str, size: int, taken: set[str]) -> dict[str, list[str]]:
         errors: dict[str, list[str]] = {}
-        if DEVICE_LIKE_LABEL.match(label):
+        if self._device_like.match(label):
             errors["label"] = ["is reserved (it looks like a device name)"]
         elif label in taken:
             errors["label"] = [TAKEN]
@@ -406,11 +561,10 @@ class Model:
             errors["size"] = [f"must be less than or equal to {DISC_MAX_SIZE}"]
         return errors
 
-    @staticmethod
-    def resized_disc(disc: Disc, body: Mapping[str, Any]) -> Disc:
-        """A disc after PUT: it grows only."""
+    def resized_disc(self, disc: Disc, body: Mapping[str, Any]) -> Disc:
+        """A disc after PUT: it grows only (discs-grow-only: any size applies)."""
         size = body.get("size", disc.size)
-        if size < disc.size:
+        if size < disc.size and not self.divergence.on("discs-grow-only"):
             raise ValidationFailed.one("size", f"must be greater than or equal to {disc.size}")
         if size > DISC_MAX_SIZE:
             raise ValidationFailed.one("size", f"must be less than or equal to {DISC_MAX_SIZE}")
@@ -426,10 +580,12 @@ class Model:
         if adding is not None and adding >= DISCS_PER_VM:
             raise ValidationFailed.one("discs", f"is too long (maximum is {DISCS_PER_VM} discs)")
 
-    @staticmethod
-    def check_disc_purge(query: Mapping[str, Any]) -> None:
-        if query.get("purge") is not True:
-            raise ValidationFailed.one("purge", "must be true (a disc is deleted for good)")
+    def check_disc_purge(self, query: Mapping[str, Any]) -> None:
+        if query.get("purge") is True:
+            return
+        if self.divergence.on("disc-delete-without-purge"):
+            raise ServerFault("a disc cannot be deleted without purge=true")
+        raise ValidationFailed.one("purge", "must be true (a disc is deleted for good)")
 
     # --- groups -------------------------------------------------------------------------
     @staticmethod
@@ -453,3 +609,20 @@ class Model:
             if every or target == account_id:
                 sees, writes = True, writes or write
         return Access(account_id, writes) if sees else None
+
+
+def example_sendkeys(document: Mapping[str, Any]) -> frozenset[str]:
+    """The key names in `data` of the spec's own request examples of signalVirtualMachine
+    (`del` in the Python library's `ctrl-alt-del` and ICH's `a-b-c-ctrl-alt-del`)."""
+    operations = spec.operations(dict(document))
+    if SIGNAL not in operations:
+        return frozenset()
+    _, _, operation = operations[SIGNAL]
+    body = spec.resolve(dict(document), operation.get("requestBody", {}))
+    keys: set[str] = set()
+    for media in body.get("content", {}).values():
+        for example in media.get("examples", {}).values():
+            data = spec.resolve(dict(document), example).get("value", {}).get("data")
+            if isinstance(data, str):
+                keys.update(key for key in data.split("-") if key)
+    return frozenset(keys)

@@ -33,14 +33,16 @@ from werkzeug.serving import (
 from werkzeug.wsgi import LimitedStream
 
 import spec
+from emulator import divergent
 from emulator.addresses import AddressPool
 from emulator.auth import Authenticator
 from emulator.config import MAX_BODY_BYTES, EmulatorConfig
+from emulator.divergent import Divergence
 from emulator.handlers import Services
 from emulator.http import App, success_statuses
 from emulator.model import Model
 from emulator.seed import Seeder
-from emulator.store import Store
+from emulator.store import Ids, Store
 from emulator.validation import API_URI, AUTH_URI, SpecValidator
 
 log = logging.getLogger("emulator.server")
@@ -217,17 +219,29 @@ def _reset(seeder: Seeder, store: Store, authenticator: Authenticator, now: floa
 
 def create(config: EmulatorConfig, clock: Callable[[], float] = time.time) -> Emulator:
     """Open the store, seed it and bind the server (StoreError, SeedError, OSError if not)."""
+    divergence = Divergence(config.divergences)
     api_document, auth_document = spec.api(), spec.auth()
-    model = Model(api_document, config.cluster_domain, config.provision_delay)
+    assert config.cluster_domain is not None
+    model = Model(api_document, config.cluster_domain, config.provision_delay, divergence)
     validator = SpecValidator(
         {API_URI: api_document, AUTH_URI: auth_document}, model.definition_value_ok
     )
+    seed_validator = validator  # seed files are read by the spec as written, divergent or not
+    if divergence:
+        api_document, auth_document = divergence.documents(api_document, auth_document)
+        validator = SpecValidator(
+            {API_URI: api_document, AUTH_URI: auth_document}, model.definition_value_ok
+        )
     addresses = AddressPool(config.address_pools)
-    seeder = Seeder(config, model, validator, addresses)
-    store = Store(config.db, config.address_pools)
+    seeder = Seeder(config, model, seed_validator, addresses)
+    ids = Ids()
+    if divergence.on("ids-and-order"):
+        ids = Ids(divergent.ID_START, divergent.ID_STEP, newest_first=True)
+    store = Store(config.db, config.address_pools, ids)
     try:
         seeder.seed(store, clock())
-        authenticator = Authenticator(store, config.require_otp)
+        otp_refusal = 403 if divergence.on("otp-refusal-status") else 401
+        authenticator = Authenticator(store, config.require_otp, otp_refusal)
         services = Services(
             model=model,
             store=store,

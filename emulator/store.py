@@ -7,7 +7,9 @@ reused (not even after a reset), a management address belongs to one machine at 
 A `--db` file runs in WAL mode with `synchronous=FULL`: a write is on disk before its
 response is sent, so a crash (kill -9) loses nothing that was acknowledged.
 
-The store knows nothing about HTTP; it speaks in the model's dataclasses.
+The store knows nothing about HTTP; it speaks in the model's dataclasses. How ids are given
+out (from 1, step 1, by AUTOINCREMENT) and lists ordered (oldest first) are its defaults; the
+divergent mode gives other ones (`ids-and-order`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +77,10 @@ CREATE TABLE IF NOT EXISTS virtual_machines (
     provisioning_until REAL,
     pending TEXT,
     address_slot INTEGER NOT NULL UNIQUE,
+    deleted_at REAL,
+    ran INTEGER NOT NULL DEFAULT 0,
+    fixed_hostname TEXT,
+    powering_down_until REAL,
     UNIQUE (group_id, name));
 CREATE TABLE IF NOT EXISTS freed_address_slots (slot INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS discs (
@@ -106,11 +113,26 @@ TABLES = (
     "accounts",
 )
 
+# Columns added since the first schema: a database file made before gets them on opening.
+ADDED_VM_COLUMNS = (
+    ("deleted_at", "REAL"),
+    ("ran", "INTEGER NOT NULL DEFAULT 0"),
+    ("fixed_hostname", "TEXT"),
+    ("powering_down_until", "REAL"),
+)
 VM_COLUMNS = (
     "id, group_id, name, cores, memory, power_on, autoreboot_on, cdrom_url, keymap, "
     "hardware_profile, hardware_profile_locked, zone_name, deleted, management_address, "
-    "last_imaged_with, provisioning_until, pending"
+    "last_imaged_with, provisioning_until, pending, deleted_at, ran, fixed_hostname, "
+    "powering_down_until"
 )
+# The columns a machine is written with (its id and address are given once, on insert).
+_VM_WRITTEN = (
+    "group_id", "name", "cores", "memory", "power_on", "autoreboot_on", "cdrom_url", "keymap",
+    "hardware_profile", "hardware_profile_locked", "zone_name", "deleted", "last_imaged_with",
+    "provisioning_until", "pending", "deleted_at", "ran", "fixed_hostname",
+    "powering_down_until",
+)  # fmt: skip
 _SELECT_VM = f"SELECT {VM_COLUMNS} FROM virtual_machines"
 
 
@@ -132,11 +154,13 @@ def _unique() -> Iterator[None]:
 
 def _vm(row: tuple[Any, ...]) -> VirtualMachine:
     (id_, group_id, name, cores, memory, power_on, autoreboot, cdrom, keymap, profile,
-     locked, zone, deleted, address, imaged, until, pending) = row  # fmt: skip
+     locked, zone, deleted, address, imaged, until, pending, deleted_at, ran, fixed_hostname,
+     powering_down_until) = row  # fmt: skip
     return VirtualMachine(
         id_, group_id, name, cores, memory, bool(power_on), bool(autoreboot), cdrom, keymap,
         profile, bool(locked), zone, bool(deleted), address, imaged, until,
-        json.loads(pending) if pending else None,
+        json.loads(pending) if pending else None, deleted_at, bool(ran), fixed_hostname,
+        powering_down_until,
     )  # fmt: skip
 
 
@@ -144,14 +168,45 @@ def _by_id_or_name(ref: str) -> tuple[int | None, str]:
     return (int(ref) if ref.isascii() and ref.isdigit() else None), ref
 
 
+@dataclass(frozen=True)
+class Ids:
+    """How the objects the API creates (groups, machines, discs, interfaces) get their ids,
+    and in which order their lists come."""
+
+    start: int = 1
+    step: int = 1
+    newest_first: bool = False
+
+    @property
+    def by_autoincrement(self) -> bool:
+        return (self.start, self.step) == (1, 1)
+
+
 class Transaction:
     """Queries and changes inside one transaction."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, ids: Ids = Ids()) -> None:
         self._db = connection
+        self._ids = ids
+        self._order = "ORDER BY id DESC" if ids.newest_first else "ORDER BY id"
 
     def _one(self, sql: str, *args: Any) -> tuple[Any, ...] | None:
         return self._db.execute(sql, args).fetchone()
+
+    def _insert(self, table: str, columns: dict[str, Any], numbered: bool = True) -> int:
+        """Insert one row; its id, by AUTOINCREMENT or (`numbered`) by the store's other
+        numbering (never one given before: the sequence remembers the highest)."""
+        if numbered and not self._ids.by_autoincrement:
+            row = self._one("SELECT seq FROM sqlite_sequence WHERE name = ?", table)
+            last = row[0] if row else 0
+            number = self._ids.start if last < self._ids.start else last + self._ids.step
+            columns = {"id": number, **columns}
+        names = ", ".join(columns)
+        marks = ", ".join("?" * len(columns))
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
+        cursor = self._db.execute(sql, tuple(columns.values()))
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
 
     # --- accounts and groups ------------------------------------------------------------
     def account(self, ref: str) -> Account | None:
@@ -199,32 +254,38 @@ class Transaction:
 
     def groups(self, account_id: int) -> list[Group]:
         rows = self._db.execute(
-            "SELECT id, account_id, name FROM groups WHERE account_id = ? ORDER BY id",
+            f"SELECT id, account_id, name FROM groups WHERE account_id = ? {self._order}",
             (account_id,),
         )
         return [Group(*row) for row in rows]
 
     def insert_account(self, name: str, suspended: bool = False) -> Account:
-        cursor = self._db.execute(
-            "INSERT INTO accounts (name, suspended) VALUES (?, ?)", (name, suspended)
-        )
-        assert cursor.lastrowid is not None
-        return Account(cursor.lastrowid, name, suspended)
+        """Accounts are configuration (seeded, never created by a request): they keep their
+        ids and their order whatever the numbering of the objects the API creates."""
+        account_id = self._insert("accounts", {"name": name, "suspended": suspended}, False)
+        return Account(account_id, name, suspended)
 
     def insert_group(self, account_id: int, name: str) -> Group:
         """Raises Conflict when the account has a group of that name."""
         with _unique():
-            cursor = self._db.execute(
-                "INSERT INTO groups (account_id, name) VALUES (?, ?)", (account_id, name)
-            )
-        return Group(cursor.lastrowid, account_id, name)
+            group_id = self._insert("groups", {"account_id": account_id, "name": name})
+        return Group(group_id, account_id, name)
 
-    def group_holds_machines(self, group_id: int) -> bool:
-        """Deleted (not purged) machines count."""
-        return (
-            self._one("SELECT 1 FROM virtual_machines WHERE group_id = ? LIMIT 1", group_id)
-            is not None
-        )
+    def group_holds_machines(self, group_id: int, deleted_count: bool = True) -> bool:
+        """Deleted (not purged) machines count, unless `deleted_count` is false."""
+        live = "" if deleted_count else " AND deleted = 0"
+        sql = f"SELECT 1 FROM virtual_machines WHERE group_id = ?{live} LIMIT 1"
+        return self._one(sql, group_id) is not None
+
+    def deleted_vm_ids(self, group_id: int | None = None, before: float | None = None) -> list:
+        """Ids of deleted machines: of one group, or deleted before a time (or both)."""
+        sql = "SELECT id FROM virtual_machines WHERE deleted = 1"
+        args: list[Any] = []
+        if group_id is not None:
+            sql, args = sql + " AND group_id = ?", [*args, group_id]
+        if before is not None:
+            sql, args = sql + " AND deleted_at IS NOT NULL AND deleted_at <= ?", [*args, before]
+        return [row[0] for row in self._db.execute(sql, args)]
 
     def delete_group(self, group_id: int) -> None:
         self._db.execute("DELETE FROM groups WHERE id = ?", (group_id,))
@@ -242,12 +303,20 @@ class Transaction:
     def vms(self, group_ids: Iterable[int]) -> list[VirtualMachine]:
         ids = list(group_ids)
         marks = ",".join("?" * len(ids))
-        rows = self._db.execute(f"{_SELECT_VM} WHERE group_id IN ({marks}) ORDER BY id", ids)
+        rows = self._db.execute(f"{_SELECT_VM} WHERE group_id IN ({marks}) {self._order}", ids)
         return [_vm(row) for row in rows]
 
     def name_taken(self, group_id: int, name: str, except_id: int = 0) -> bool:
         sql = "SELECT 1 FROM virtual_machines WHERE group_id = ? AND name = ? AND id != ?"
         return self._one(sql, group_id, name, except_id) is not None
+
+    def name_taken_in_account(self, account_id: int, name: str, except_id: int = 0) -> bool:
+        sql = (
+            "SELECT 1 FROM virtual_machines JOIN groups ON groups.id = virtual_machines.group_id"
+            " WHERE groups.account_id = ? AND virtual_machines.name = ?"
+            " AND virtual_machines.id != ?"
+        )
+        return self._one(sql, account_id, name, except_id) is not None
 
     def take_address_slot(self) -> int:
         """The lowest slot returned by a purge, else the one after the highest in use."""
@@ -261,36 +330,28 @@ class Transaction:
 
     def insert_vm(self, vm: VirtualMachine, address_slot: int) -> int:
         """Raises Conflict when the name is taken in the group."""
+        columns = {
+            **self._vm_values(vm),
+            "management_address": vm.management_address,
+            "address_slot": address_slot,
+        }
         with _unique():
-            cursor = self._db.execute(
-                "INSERT INTO virtual_machines (group_id, name, cores, memory, power_on,"
-                " autoreboot_on, cdrom_url, keymap, hardware_profile, hardware_profile_locked,"
-                " zone_name, deleted, last_imaged_with, provisioning_until, pending,"
-                " management_address, address_slot)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (*self._vm_values(vm), vm.management_address, address_slot),
-            )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+            return self._insert("virtual_machines", columns)
 
     @staticmethod
-    def _vm_values(vm: VirtualMachine) -> tuple[Any, ...]:
-        return (
-            vm.group_id, vm.name, vm.cores, vm.memory, vm.power_on, vm.autoreboot_on,
-            vm.cdrom_url, vm.keymap, vm.hardware_profile, vm.hardware_profile_locked,
-            vm.zone_name, vm.deleted, vm.last_imaged_with, vm.provisioning_until,
-            json.dumps(vm.pending) if vm.pending is not None else None,
-        )  # fmt: skip
+    def _vm_values(vm: VirtualMachine) -> dict[str, Any]:
+        values = {name: getattr(vm, name) for name in _VM_WRITTEN}
+        values["pending"] = json.dumps(vm.pending) if vm.pending is not None else None
+        return values
 
     def save_vm(self, vm: VirtualMachine) -> None:
         """Raises Conflict when a rename or move meets a taken name."""
+        values = self._vm_values(vm)
+        assignments = ", ".join(f"{name} = ?" for name in values)
         with _unique():
             self._db.execute(
-                "UPDATE virtual_machines SET group_id = ?, name = ?, cores = ?, memory = ?,"
-                " power_on = ?, autoreboot_on = ?, cdrom_url = ?, keymap = ?,"
-                " hardware_profile = ?, hardware_profile_locked = ?, zone_name = ?, deleted = ?,"
-                " last_imaged_with = ?, provisioning_until = ?, pending = ? WHERE id = ?",
-                (*self._vm_values(vm), vm.id),
+                f"UPDATE virtual_machines SET {assignments} WHERE id = ?",
+                (*values.values(), vm.id),
             )
 
     def purge_vm(self, vm_id: int) -> None:
@@ -305,10 +366,9 @@ class Transaction:
         """Rows of `select` (second column: the machine's id) for the machines, by machine."""
         found: dict[int, list] = {}
         for chunk in _chunks(list(vm_ids)):
-            rows = self._db.execute(
-                f"{select} WHERE virtual_machine_id IN ({','.join('?' * len(chunk))}) ORDER BY id",
-                chunk,
-            )
+            marks = ",".join("?" * len(chunk))
+            sql = f"{select} WHERE virtual_machine_id IN ({marks}) {self._order}"
+            rows = self._db.execute(sql, chunk)
             for row in rows:
                 found.setdefault(row[1], []).append(make(*row))
         return found
@@ -330,14 +390,13 @@ class Transaction:
 
     def insert_disc(self, vm_id: int, label: str, size: int, storage_grade: str) -> Disc:
         """Raises Conflict when the machine has a disc with that label."""
+        columns = {
+            "virtual_machine_id": vm_id, "label": label, "size": size,
+            "storage_grade": storage_grade,
+        }  # fmt: skip
         with _unique():
-            cursor = self._db.execute(
-                "INSERT INTO discs (virtual_machine_id, label, size, storage_grade)"
-                " VALUES (?, ?, ?, ?)",
-                (vm_id, label, size, storage_grade),
-            )
-        assert cursor.lastrowid is not None
-        return Disc(cursor.lastrowid, vm_id, label, size, storage_grade)
+            disc_id = self._insert("discs", columns)
+        return Disc(disc_id, vm_id, label, size, storage_grade)
 
     def save_disc(self, disc: Disc) -> None:
         self._db.execute(
@@ -353,11 +412,9 @@ class Transaction:
         return self._by_machine(select, vm_ids, NetworkInterface)
 
     def insert_nic(self, vm_id: int) -> NetworkInterface:
-        cursor = self._db.execute(
-            "INSERT INTO network_interfaces (virtual_machine_id) VALUES (?)", (vm_id,)
+        return NetworkInterface(
+            self._insert("network_interfaces", {"virtual_machine_id": vm_id}), vm_id
         )
-        assert cursor.lastrowid is not None
-        return NetworkInterface(cursor.lastrowid, vm_id)
 
     # --- users, privileges, keys, sessions ----------------------------------------------
     def user(self, username: str) -> tuple[int, str, str] | None:
@@ -446,8 +503,9 @@ def _chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:
 class Store:
     """One SQLite database: a file (`path`) or in memory (None)."""
 
-    def __init__(self, path: Path | None, address_pools: tuple[str, ...]) -> None:
+    def __init__(self, path: Path | None, address_pools: tuple[str, ...], ids: Ids = Ids()) -> None:
         self.path = path
+        self.ids = ids
         self._lock = threading.Lock()
         try:
             self._db = sqlite3.connect(
@@ -461,10 +519,18 @@ class Store:
                 self._db.execute("PRAGMA busy_timeout = 10000")
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.executescript(SCHEMA)
+            self._add_columns()
             self._check_meta(address_pools)
         except sqlite3.Error as error:
             where = str(path) if path else "in-memory database"
             raise StoreError(f"cannot use database {where}: {error}") from None
+
+    def _add_columns(self) -> None:
+        """Columns added since a database file was made (it keeps working)."""
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(virtual_machines)")}
+        for name, kind in ADDED_VM_COLUMNS:
+            if name not in present:
+                self._db.execute(f"ALTER TABLE virtual_machines ADD COLUMN {name} {kind}")
 
     def _check_meta(self, address_pools: tuple[str, ...]) -> None:
         """Record the schema version and address pools; refuse a database made otherwise."""
@@ -493,11 +559,11 @@ class Store:
         """
         with self._lock:
             if not write:
-                yield Transaction(self._db)
+                yield Transaction(self._db, self.ids)
                 return
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield Transaction(self._db)
+                yield Transaction(self._db, self.ids)
             except BaseException:
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")

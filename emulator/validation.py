@@ -10,6 +10,8 @@ from text by their schema's type and validated by that schema. jsonschema's erro
 Emulator policies enforced here, beside the schemas: booleans are not integers, floats are
 not integers, integers above `model.MAX_INTEGER` are "too large", strings must be encodable
 as UTF-8, and `bigv-*` formats take their values from the definitions table (via the model).
+The keyword `x-read-only: true` refuses any value ("is read-only"); only the divergent mode's
+schemas use it (`emulator/divergent.py`, read-only-attributes-put).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from emulator.model import MAX_INTEGER, NOT_IN_LIST
 API_URI = "urn:bigv:api"  # where the registry holds spec/bigv.openapi.yaml
 AUTH_URI = "urn:bigv:auth"  # and spec/auth.openapi.yaml
 TOO_LARGE = "is too large"
+READ_ONLY = "is read-only"
 INVALID = "is invalid"
 BLANK = "can't be blank"
 _UNSEEN, _INVALID = object(), object()
@@ -71,9 +74,17 @@ def _type_with_policies(
             yield ValidationError(INVALID, validator="x-encoding")
 
 
+def _read_only(
+    _validator: Any, read_only: Any, _instance: Any, _schema: Mapping[str, Any]
+) -> Iterable[ValidationError]:
+    """`x-read-only: true`: an attribute a request may not send."""
+    if read_only is True:
+        yield ValidationError(READ_ONLY, validator="x-read-only")
+
+
 _Validator = validators.extend(
     Draft202012Validator,
-    validators={"type": _type_with_policies},
+    validators={"type": _type_with_policies, "x-read-only": _read_only},
     type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer),
 )
 
@@ -133,7 +144,7 @@ def _locate(document: Mapping[str, Any], parts: list[str]) -> tuple[Any, list[st
 def messages_for(error: ValidationError) -> list[str]:
     """Rails-style messages (bigv-api.md section 7) for one jsonschema error."""
     keyword, value = error.validator, error.validator_value
-    if keyword in ("x-range", "x-encoding"):
+    if keyword in ("x-range", "x-encoding", "x-read-only"):
         return [error.message]
     if keyword == "type":
         names = [value] if isinstance(value, str) else list(value)

@@ -20,6 +20,7 @@ SPEC_DIR = Path(__file__).resolve().parent
 API_PATH = SPEC_DIR / "bigv.openapi.yaml"
 AUTH_PATH = SPEC_DIR / "auth.openapi.yaml"
 RULES_PATH = SPEC_DIR / "rules.yaml"
+REGISTER_PATH = SPEC_DIR / "register.yaml"
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
@@ -48,10 +49,15 @@ def rules() -> dict[str, Any]:
     return copy.deepcopy(_load(RULES_PATH))
 
 
+def register() -> dict[str, Any]:
+    """The silence register: the points resting on an inference or left open by the record."""
+    return copy.deepcopy(_load(REGISTER_PATH))
+
+
 def spec_hash() -> str:
-    """A short fingerprint of the three files, for reports."""
+    """A short fingerprint of the four files, for reports."""
     digest = hashlib.sha256()
-    for path in (API_PATH, AUTH_PATH, RULES_PATH):
+    for path in (API_PATH, AUTH_PATH, RULES_PATH, REGISTER_PATH):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 

@@ -22,6 +22,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from conformance import redaction
+from conformance.judging import register
 from conformance.report import charts, documentation
 from conformance.results import OUTCOMES, Observation, Problem, Summary, scrub
 
@@ -42,6 +43,7 @@ CHECK_ORDER = (
     "content_type_conformance",
     "response_headers_conformance",
     "response_schema_conformance",
+    "vendor_type_schema_conformance",
     "negative_data_rejection",
     "positive_data_acceptance",
     "missing_required_header",
@@ -64,6 +66,7 @@ CHECK_SHORT = {
     "content_type_conformance": "content type",
     "response_headers_conformance": "headers",
     "response_schema_conformance": "schema",
+    "vendor_type_schema_conformance": "schema (vendor type)",
     "negative_data_rejection": "rejects invalid",
     "positive_data_acceptance": "accepts valid",
     "missing_required_header": "needs header",
@@ -80,7 +83,13 @@ CHECK_SHORT = {
     "action_echoed": "echo",
     "execution": "test ran",
 }
-SYMBOL = {"failed": "\u2717", "deviation": "\u2248", "passed": "\u2713", "skipped": "\u2013"}
+SYMBOL = {
+    "failed": "\u2717",
+    "deviation": "\u2248",
+    "noted": "\u25cb",
+    "passed": "\u2713",
+    "skipped": "\u2013",
+}
 
 
 @cache
@@ -110,7 +119,7 @@ def pretty(body: Any) -> str:
 
 def worst(counts: dict[str, int]) -> str:
     """The outcome a cell or row shows: failed over deviation over passed over skipped."""
-    for outcome in ("failed", "deviation", "passed", "skipped"):
+    for outcome in ("failed", "deviation", "noted", "passed", "skipped"):
         if counts.get(outcome):
             return outcome
     return "none"
@@ -190,6 +199,8 @@ class ProblemView:
     story: list[StoryLine] = field(default_factory=list)
     scenario_function: str | None = None
     search: str = ""
+    basis: str = "stated"
+    register_entry: dict[str, Any] | None = None  # the inference it rests on, if any
 
 
 def _story(test_id: str, step: str | None) -> tuple[list[StoryLine], str | None]:
@@ -206,6 +217,11 @@ def _story(test_id: str, step: str | None) -> tuple[list[StoryLine], str | None]
         number = re.match(r"(\d+)\.", line)
         lines.append(StoryLine(line, bool(number and int(number.group(1)) in numbers)))
     return lines, f"{found.module}::{found.function}"
+
+
+def _entry(entry_id: str | None) -> dict[str, Any] | None:
+    entry = register.entries().get(entry_id or "")
+    return entry.to_dict() if entry else None
 
 
 def problem_view(problem: Problem, anchor: str) -> ProblemView:
@@ -226,7 +242,7 @@ def problem_view(problem: Problem, anchor: str) -> ProblemView:
     story: list[StoryLine] = []
     function = None
     if problem.kind == "scenario":
-        story, function = _story(first.test_id, first.step)
+        story, function = _story(first.base_test_id, first.step)
     kinds = Counter(
         {o.base_test_id: o.kind for o in [*problem.observations, *problem.stopped]}.values()
     )
@@ -257,6 +273,8 @@ def problem_view(problem: Problem, anchor: str) -> ProblemView:
         field_sources=field_sources,
         story=story,
         scenario_function=function,
+        basis=problem.basis,
+        register_entry=_entry(problem.register),
     )
     view.search = " ".join(
         str(part)
@@ -409,10 +427,11 @@ def context(summary: Summary, examples: dict[str, Any]) -> dict[str, Any]:
     for observation in summary.observations:
         if observation.kind != "scenario" or observation.check != "scenario":
             continue
-        found = documentation.scenario(observation.test_id)
+        found = documentation.scenario(observation.base_test_id)
         story = found.story if found else ""
         title = documentation.humanise(found.function) if found else observation.title
-        scenarios.append(ScenarioRow(observation, title, story, anchors.get(observation.test_id)))
+        anchor = anchors.get(observation.base_test_id)
+        scenarios.append(ScenarioRow(observation, title, story, anchor))
     scenarios.sort(key=lambda row: (OUTCOME_RANK[row.observation.outcome], row.observation.test_id))
     chart_rows = [
         (
@@ -434,6 +453,7 @@ def context(summary: Summary, examples: dict[str, Any]) -> dict[str, Any]:
         "verdict_sentence": _verdict_sentence(summary, problems),
         "problems": problems,
         "accepted": accepted,
+        "silent_points": data["silent_points"],
         "stale": data["stale_deviations"],
         "checks": checks,
         "check_short": CHECK_SHORT,
@@ -454,7 +474,7 @@ def context(summary: Summary, examples: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-OUTCOME_RANK = {"failed": 0, "deviation": 1, "skipped": 2, "passed": 3}
+OUTCOME_RANK = {"failed": 0, "deviation": 1, "noted": 2, "skipped": 3, "passed": 4}
 
 
 def render(summary: Summary, examples: dict[str, Any]) -> str:

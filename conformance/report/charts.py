@@ -15,9 +15,10 @@ COLOURS = {
     "passed": "#2e7d32",
     "failed": "#c62828",
     "deviation": "#ef9f00",
+    "noted": "#1565c0",
     "skipped": "#9e9e9e",
 }
-ORDER = ("failed", "deviation", "passed", "skipped")
+ORDER = ("failed", "deviation", "noted", "passed", "skipped")
 LABEL_WIDTH = 230
 BAR_WIDTH = 480
 ROW = 22

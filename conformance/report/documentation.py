@@ -232,7 +232,7 @@ def check(name: str) -> str:
     """What a check verifies, in one sentence."""
     if name in BUILTIN_CHECKS:
         return BUILTIN_CHECKS[name]
-    from conformance import checks
+    from conformance.judging import checks
 
     function = getattr(checks, name, None)
     doc = (getattr(function, "__doc__", None) or "").strip()
@@ -241,7 +241,7 @@ def check(name: str) -> str:
 
 def check_capability(name: str) -> str | None:
     """The capability a suite check proves whatever the operation (None for built-ins)."""
-    from conformance import checks
+    from conformance.judging import checks
 
     return checks.CAPABILITIES.get(name) or checks.BUILTIN_CAPABILITIES.get(name)
 

@@ -32,9 +32,12 @@ def problem_line(problem: Problem) -> str:
     """One line (rich markup) for one rule broken."""
     tests = len(problem.tests)
     check = "" if problem.kind == "scenario" else f" · {problem.check}"
+    basis = (
+        f" [dim](our inference: {problem.register})[/dim]" if problem.basis == "inferred" else ""
+    )
     return (
         f"[red]✗[/red] [bold]{problem.level}[/bold] {escape(_where(problem))}{escape(check)}: "
-        f"{escape(problem.title)} [dim]({tests} test{'s' if tests != 1 else ''})[/dim]"
+        f"{escape(problem.title)}{basis} [dim]({tests} test{'s' if tests != 1 else ''})[/dim]"
     )
 
 
@@ -78,6 +81,20 @@ def print_summary(console: Console, summary: Summary, report_dir: Any) -> None:
             f"{escape(str((data['expectations'] or {}).get('file', '')))}",
             highlight=False,
         )
+    silent = data["silent_points"]
+    if silent:
+        console.print(
+            f"[blue]Documentation silent:[/blue] on {len(silent)} point"
+            f"{'s' if len(silent) != 1 else ''} this target chose otherwise than the spec "
+            "(noted, never failures; see the report):",
+            highlight=False,
+        )
+        for point in silent[:MAX_PROBLEMS]:
+            console.print(
+                f"[blue]○[/blue] {escape(point['id'])}: {escape(point['title'])}", highlight=False
+            )
+        if len(silent) > MAX_PROBLEMS:
+            console.print(f"... and {len(silent) - MAX_PROBLEMS} more in the report")
     if summary.retries:
         retried = ", ".join(
             f"{count} x {status}" for status, count in sorted(summary.retries.items())
@@ -98,7 +115,8 @@ def print_summary(console: Console, summary: Summary, report_dir: Any) -> None:
         f"{score['required']['passed']}/{score['required']['total']} passed, advisory "
         f"{score['advisory']['passed']}/{score['advisory']['total']} passed, "
         f"{score['deviations']['accepted']} accepted deviations"
-        + (f", {score['deviations']['stale']} stale" if score["deviations"]["stale"] else ""),
+        + (f", {score['deviations']['stale']} stale" if score["deviations"]["stale"] else "")
+        + (f", {score['noted']} noted where the documentation is silent" if score["noted"] else ""),
         highlight=False,
     )
     console.print(f"Report: {escape(str(Path(report_dir) / 'report.html'))}", highlight=False)

@@ -4,7 +4,8 @@ delete the machine created, with the ids the target answered."""
 import pytest
 from hypothesis import settings
 
-from conformance.checks import generated_case_checks
+from conformance.judging.checks import generated_case_checks
+from conformance.judging.verdict import validate_generated
 from conformance.suite_schema import base_schema, target
 
 schema = base_schema()
@@ -25,11 +26,13 @@ class Workflow(schema.as_state_machine()):
         }
 
     def validate_response(self, response, case, additional_checks=None, **kwargs):
-        case.validate_response(
+        validate_generated(
+            case,
             response,
             additional_checks=[*(additional_checks or []), *CHECKS["additional_checks"]],
             excluded_checks=CHECKS["excluded_checks"],
-            transport_kwargs=kwargs,
+            transport_kwargs=kwargs or None,
+            recorder=getattr(self, "recorder", None),  # the steps so far (use_after_free, ...)
         )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.errors import ValidationFailed
 from emulator.handlers.base import (
     Context,
     find_account,
@@ -13,20 +12,29 @@ from emulator.handlers.base import (
     render_vms,
     visible_vms,
 )
-from emulator.model import TAKEN, Account, Group
+from emulator.model import Account, Group
 from emulator.store import Conflict, Transaction
 
 
 def _render_groups(
-    ctx: Context, tx: Transaction, groups: list[Group], accounts: dict[int, Account]
+    ctx: Context,
+    tx: Transaction,
+    groups: list[Group],
+    accounts: dict[int, Account],
+    overview: bool | None = None,
 ) -> list[dict[str, Any]]:
-    """Groups as JSON; with view=overview each embeds its machines (in overview form)."""
-    rendered = [ctx.model.render_group(group, ctx.overview) for group in groups]
-    if not ctx.overview:
+    """Groups as JSON; with view=overview each embeds its machines (in overview form, or
+    with fewer fields: overview-fewer-fields)."""
+    overview = ctx.overview if overview is None else overview
+    rendered = [ctx.model.render_group(group, overview) for group in groups]
+    if not overview:
         return rendered
     by_id = {group.id: group for group in groups}
     vms = visible_vms(ctx, tx, groups)
-    embedded = render_vms(ctx, tx, vms, by_id, accounts, overview=True)
+    embedded = [
+        ctx.model.embedded_vm(body)
+        for body in render_vms(ctx, tx, vms, by_id, accounts, overview=True)
+    ]
     for body in rendered:
         body["virtual_machines"] = []
     index = {body["id"]: body for body in rendered}
@@ -70,7 +78,8 @@ def get_account(ctx: Context) -> dict[str, Any]:
 def list_groups(ctx: Context) -> list[dict[str, Any]]:
     with ctx.transaction() as tx:
         account = find_account(ctx, tx)
-        return _render_groups(ctx, tx, tx.groups(account.id), {account.id: account})
+        overview = ctx.overview and not ctx.divergence.on("group-list-overview")
+        return _render_groups(ctx, tx, tx.groups(account.id), {account.id: account}, overview)
 
 
 @operation("getGroup")
@@ -88,7 +97,7 @@ def create_group(ctx: Context) -> dict[str, Any]:
         try:
             group = tx.insert_group(account.id, ctx.body["name"])
         except Conflict:
-            raise ValidationFailed.one("name", TAKEN) from None
+            raise ctx.model.name_taken() from None
         return ctx.model.render_group(group)
 
 
@@ -97,5 +106,9 @@ def delete_group(ctx: Context) -> None:
     with ctx.transaction() as tx:
         account = find_account(ctx, tx)
         group = find_group(ctx, tx, account)
-        ctx.model.check_group_deletable(group, tx.group_holds_machines(group.id))
+        purging = ctx.divergence.on("group-delete-with-deleted-machines")
+        holds = tx.group_holds_machines(group.id, deleted_count=not purging)
+        ctx.model.check_group_deletable(group, holds)
+        for vm_id in tx.deleted_vm_ids(group.id) if purging else ():
+            tx.purge_vm(vm_id)
         tx.delete_group(group.id)

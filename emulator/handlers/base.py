@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
+from emulator import divergent
 from emulator.addresses import AddressPool
 from emulator.auth import Authenticator, Principal
+from emulator.divergent import Divergence
 from emulator.errors import Forbidden, NotFound, ValidationFailed
 from emulator.model import Account, Group, Model, VirtualMachine
 from emulator.store import Conflict, Store, Transaction
@@ -39,6 +42,15 @@ class PlainText:
     text: str
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A JSON answer with a status or media type other than the operation's usual ones."""
+
+    body: Any
+    status: int | None = None  # None: the operation's success status
+    media_type: str | None = None  # None: application/json
+
+
 @dataclass
 class Services:
     """The long-lived parts every request uses."""
@@ -67,6 +79,10 @@ class Context:
         return self.services.model
 
     @property
+    def divergence(self) -> Divergence:
+        return self.services.model.divergence
+
+    @property
     def writes(self) -> bool:
         return self.operation.method not in ("GET", "HEAD")
 
@@ -74,8 +90,16 @@ class Context:
     def overview(self) -> bool:
         return self.query.get("view") == "overview"
 
-    def transaction(self) -> Any:
-        return self.services.store.transaction(write=self.writes)
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """The request's unit of work (undelete-window: machines deleted long enough ago are
+        purged first)."""
+        expiring = self.divergence.on("undelete-window")
+        with self.services.store.transaction(write=self.writes or expiring) as tx:
+            if expiring:
+                for vm_id in tx.deleted_vm_ids(before=self.now - divergent.UNDELETE_WINDOW):
+                    tx.purge_vm(vm_id)
+            yield tx
 
 
 def account_access(ctx: Context, account: Account | None, ref: object) -> Account:
@@ -159,20 +183,37 @@ def render_vm(
     return render_vms(ctx, tx, [vm], {group.id: group}, {account.id: account}, ctx.overview)[0]
 
 
+def vm_answer(ctx: Context, body: dict[str, Any], status: int | None = None) -> Any:
+    """A single machine as answered (vendor-media-types: as the vendor's media type)."""
+    media = divergent.VM_MEDIA_TYPE if ctx.divergence.on("vendor-media-types") else None
+    return body if media is None and status is None else Answer(body, status, media)
+
+
+def name_taken(ctx: Context, tx: Transaction, group: Group, name: str, vm_id: int = 0) -> bool:
+    """Whether a machine (other than `vm_id`) holds the name in the group, or in its whole
+    account (names-unique-in-group)."""
+    if ctx.divergence.on("names-unique-in-group"):
+        return tx.name_taken_in_account(group.account_id, name, vm_id)
+    return tx.name_taken(group.id, name, vm_id)
+
+
 def create_vm(
     ctx: Context, tx: Transaction, group: Group, attributes: dict[str, Any]
 ) -> VirtualMachine:
     """Store a new machine (with its one network interface), provisioning from now."""
-    if tx.name_taken(group.id, attributes["name"]):
+    ctx.model.check_create(attributes)
+    if name_taken(ctx, tx, group, attributes["name"]):
         raise ctx.model.name_taken()
     slot = tx.take_address_slot()
     address = ctx.services.addresses.address(slot)
     if address is None:
         raise ValidationFailed.one("management_address", "has no free address left in the pool")
-    vm = ctx.model.new_vm(attributes, group.id, address, ctx.now)
+    new = ctx.model.new_vm(attributes, group.id, address, ctx.now)
     try:
-        vm = replace(vm, id=tx.insert_vm(vm, slot))
+        vm = ctx.model.identified(new, tx.insert_vm(new, slot), ctx.now)
     except Conflict:
         raise ctx.model.name_taken() from None
+    if vm.provisioning_until != new.provisioning_until:
+        tx.save_vm(vm)
     tx.insert_nic(vm.id)
     return vm

@@ -12,10 +12,12 @@ from emulator.handlers.base import (
     find_account,
     find_group,
     find_vm,
+    name_taken,
     operation,
     render_vm,
     render_vms,
     visible_vms,
+    vm_answer,
 )
 from emulator.model import MUST_EXIST, Account, Group, VirtualMachine
 from emulator.store import Conflict, Transaction
@@ -31,19 +33,23 @@ def list_virtual_machines(ctx: Context) -> list[dict[str, Any]]:
 
 
 @operation("getVirtualMachine")
-def get_virtual_machine(ctx: Context) -> dict[str, Any]:
+def get_virtual_machine(ctx: Context) -> Any:
     with ctx.transaction() as tx:
         account, group, vm = find_vm(ctx, tx)
-        return render_vm(ctx, tx, vm, group, account)
+        body = render_vm(ctx, tx, vm, group, account)
+    provisioning = ctx.model.provisioning(vm, ctx.now)
+    if provisioning and ctx.divergence.on("get-while-provisioning"):
+        return vm_answer(ctx, body, ACCEPTED)
+    return vm_answer(ctx, body)
 
 
 @operation("createVirtualMachine")
-def create_virtual_machine(ctx: Context) -> dict[str, Any]:
+def create_virtual_machine(ctx: Context) -> Any:
     with ctx.transaction() as tx:
         account = find_account(ctx, tx)
         group = find_group(ctx, tx, account)
         vm = create_vm(ctx, tx, group, ctx.body)
-        return render_vm(ctx, tx, vm, group, account)
+        return vm_answer(ctx, ctx.model.created_vm(render_vm(ctx, tx, vm, group, account)))
 
 
 def _spec_discs(ctx: Context, discs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -65,7 +71,7 @@ def _spec_discs(ctx: Context, discs: list[dict[str, Any]]) -> list[dict[str, Any
 
 
 @operation("createVirtualMachineSpec")
-def create_virtual_machine_spec(ctx: Context) -> dict[str, Any]:
+def create_virtual_machine_spec(ctx: Context) -> Any:
     body = ctx.body
     discs = _spec_discs(ctx, body.get("discs", []))
     with ctx.transaction() as tx:
@@ -76,10 +82,13 @@ def create_virtual_machine_spec(ctx: Context) -> dict[str, Any]:
             vm = replace(vm, last_imaged_with=body["reimage"]["distribution"])
             tx.save_vm(vm)
         created = [tx.insert_disc(vm.id, **disc) for disc in discs]
+        machine = render_vm(ctx, tx, vm, group, account)
         result: dict[str, Any] = {
-            "virtual_machine": render_vm(ctx, tx, vm, group, account),
+            "virtual_machine": machine,
             "discs": [ctx.model.render_disc(disc) for disc in created],
         }
+    if ctx.divergence.on("vm-create-reply-body"):
+        return vm_answer(ctx, machine)
     if "reimage" in body:
         result["reimage"] = _echo_reimage(body["reimage"])
     return result
@@ -88,6 +97,9 @@ def create_virtual_machine_spec(ctx: Context) -> dict[str, Any]:
 def _echo_reimage(reimage: dict[str, Any]) -> dict[str, Any]:
     """The reimage request echoed, without the (write-only) root password."""
     return {key: value for key, value in reimage.items() if key != "root_password"}
+
+
+ACCEPTED = 202  # get-while-provisioning: a GET of a machine still being provisioned
 
 
 def _move_target(
@@ -109,19 +121,21 @@ def _move_target(
 
 
 @operation("updateVirtualMachine")
-def update_virtual_machine(ctx: Context) -> dict[str, Any]:
+def update_virtual_machine(ctx: Context) -> Any:
     with ctx.transaction() as tx:
         account, group, vm = find_vm(ctx, tx)
         target, target_account = _move_target(ctx, tx, vm, group, account)
         name = ctx.body.get("name", vm.name)
-        if (name, target.id) != (vm.name, vm.group_id) and tx.name_taken(target.id, name, vm.id):
+        if (name, target.id) != (vm.name, vm.group_id) and name_taken(ctx, tx, target, name, vm.id):
             raise ctx.model.name_taken()
         updated = ctx.model.update(vm, ctx.body, ctx.now)
+        hostname = ctx.model.hostname(vm.name, group.name, account.name)
+        updated = ctx.model.moved(vm, updated, hostname)
         try:
             tx.save_vm(updated)
         except Conflict:
             raise ctx.model.name_taken() from None
-        return render_vm(ctx, tx, updated, target, target_account)
+        return vm_answer(ctx, render_vm(ctx, tx, updated, target, target_account))
 
 
 @operation("deleteVirtualMachine")
@@ -140,6 +154,8 @@ def reimage_virtual_machine(ctx: Context) -> dict[str, Any]:
     with ctx.transaction() as tx:
         _, _, vm = find_vm(ctx, tx)
         tx.save_vm(ctx.model.reimage(vm, ctx.body, ctx.now))
+    if ctx.divergence.on("reimage-echo-password"):
+        return dict(ctx.body)
     return _echo_reimage(ctx.body)
 
 

@@ -9,7 +9,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 import requests
 
-from tests.emulator.helpers import ACCOUNT, API_KEY, PASSWORD, USER
+from tests.emulator.helpers import ACCOUNT, API_KEY, PASSWORD, USER, error_of
 
 BC_HEADERS = {
     "Authorization": f"Bearer apikey.{API_KEY}",
@@ -197,3 +197,70 @@ def test_the_original_documentation_curl_example(api):
         timeout=30,
     )
     assert reply.status_code == 200 and reply.json()[0]["name"] == "www1"
+
+
+# --- what the Python library and the documentation's examples send ----------------------
+@pytest.mark.parametrize(
+    "data",
+    ["ctrl-alt-del", "a-b-c-ctrl-alt-del", "ctrl-alt-delete"],
+    ids=["python-library", "ich-documentation", "definitions"],
+)
+def test_sendkey_examples_of_the_clients_and_documentation_are_accepted(api, data):
+    api.create("vm1", power_on=True)
+    body = {"signal": "sendkey", "data": data}
+    reply = api.post(api.vm("vm1") + "/signal", json=body)
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["signal"] == "sendkey"
+    assert api.read("vm1")["power_on"] is True  # keys change nothing
+
+
+def test_a_key_in_neither_the_definitions_nor_the_examples_is_refused(api):
+    api.create("vm1", power_on=True)
+    body = {"signal": "sendkey", "data": "ctrl-alt-nosuchkey"}
+    reply = api.post(api.vm("vm1") + "/signal", json=body)
+    assert list(error_of(reply, 400)) == ["data"]
+
+
+def test_python_library_delete_with_purge_false_is_a_soft_delete(api):
+    machine = api.create("vm1")
+    reply = api.delete(api.vm(machine["id"]), params={"purge": "False"})
+    assert reply.status_code == 204
+    error_of(api.get(api.vm(machine["id"])), 404)
+    assert api.read(machine["id"], include_deleted="True")["deleted"] is True
+    assert "name" in error_of(api.post(api.vms(), json={"name": "vm1"}), 400)  # still taken
+
+
+def test_python_library_delete_with_purge_true_purges(api):
+    machine = api.create("vm1")
+    assert api.delete(api.vm(machine["id"]), params={"purge": "True"}).status_code == 204
+    error_of(api.get(api.vm(machine["id"]), params={"include_deleted": "True"}), 404)
+    assert api.create("vm1")["id"] != machine["id"]  # the name is free again
+
+
+def test_python_library_include_deleted_true_counts_as_true(api):
+    api.create("vm1")
+    api.create("vm2")
+    api.delete(api.vm("vm1"))
+    names = [vm["name"] for vm in api.get(api.vms(), params={"include_deleted": "True"}).json()]
+    assert names == ["vm1", "vm2"]
+    assert [vm["name"] for vm in api.get(api.vms()).json()] == ["vm2"]
+    account = api.get(
+        api.at(f"/accounts/{ACCOUNT}"), params={"view": "overview", "include_deleted": "True"}
+    ).json()
+    assert [vm["name"] for vm in account["groups"][0]["virtual_machines"]] == ["vm1", "vm2"]
+
+
+def test_python_library_form_encoded_log_in_answers_a_token(api):
+    login = requests.post(
+        api.at("/session"), data={"username": USER, "password": PASSWORD}, timeout=30
+    )
+    assert login.request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert login.status_code == 200 and login.headers["Content-Type"].startswith("text/plain")
+    assert login.text.strip()
+    session = requests.get(api.at(f"/session/{login.text}"), timeout=30)
+    assert session.status_code == 200 and session.json()["username"] == USER
+    bearer = {"Authorization": f"Bearer {login.text}"}
+    assert requests.get(api.vms(), headers=bearer, timeout=30).status_code == 200
+    refused = requests.post(api.at("/session"), data={"username": USER, "password": "x"},
+                            timeout=30)  # fmt: skip
+    assert (refused.status_code, refused.text) == (400, "Bad login credentials")

@@ -9,7 +9,7 @@ import pytest
 import spec
 from emulator.addresses import AddressPool
 from emulator.errors import ValidationFailed
-from emulator.model import Model, state_of
+from emulator.model import Model, example_sendkeys, state_of
 from spec import lifecycle
 
 
@@ -64,9 +64,21 @@ def test_purge_gives_none(model):
 
 
 def test_sendkeys_come_from_the_definitions_table(model):
+    """The `sendkeys` definitions, plus the key names of the spec's own sendkey examples."""
     assert model.definition_value_ok("bigv-sendkeys", "ctrl-alt-delete")
-    assert not model.definition_value_ok("bigv-sendkeys", "ctrl-alt-del")
+    assert model.definition_value_ok("bigv-sendkeys", "ctrl-alt-del")  # the Python library
+    assert model.definition_value_ok("bigv-sendkeys", "a-b-c-ctrl-alt-del")  # ICH's example
+    assert not model.definition_value_ok("bigv-sendkeys", "ctrl-alt-nosuchkey")
     assert model.definition_value_ok("bigv-keymap", 7)  # types are the schema's business
+
+
+def test_the_extra_key_names_are_read_from_the_spec_examples():
+    document = spec.api()
+    assert "del" in example_sendkeys(document)
+    assert "del" not in spec.definitions_table(document)["sendkeys"]
+    _, _, signal = spec.operations(document)["signalVirtualMachine"]
+    signal["requestBody"]["content"]["application/json"]["examples"] = {}
+    assert not Model(document, "uk0.bigv.io").definition_value_ok("bigv-sendkeys", "ctrl-alt-del")
 
 
 def test_address_pool_skips_network_and_broadcast_and_spans_pools():

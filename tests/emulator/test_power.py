@@ -99,10 +99,12 @@ def test_signals_are_refused_while_off_and_change_nothing(api, signal):
 
 @pytest.mark.parametrize(
     ("data", "ok"),
-    [("ctrl-alt-delete", True), ("a-b-c", True), ("minus", True), ("ctrl-alt-del", False),
-     ("f13", False), ("ctrl--alt", False), ("", False)],
+    [("ctrl-alt-delete", True), ("a-b-c", True), ("minus", True), ("ctrl-alt-del", True),
+     ("a-b-c-ctrl-alt-del", True), ("ctrl-alt-nosuchkey", False), ("f13", False),
+     ("ctrl--alt", False), ("", False)],
 )  # fmt: skip
 def test_sendkey_keys_come_from_the_definitions(api, data, ok):
+    """Keys of the `sendkeys` definitions, and those of the spec's own examples (`del`)."""
     _machine(api, True, True)
     reply = api.post(api.vm("m") + "/signal", json={"signal": "sendkey", "data": data})
     if ok:

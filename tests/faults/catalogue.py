@@ -249,18 +249,6 @@ FAULTS: list[Entry] = [
     ),
     Entry(
         f.Restatus(
-            "state-refusal-answers-409",
-            "Reimage and signal refused by the power state answer 409 instead of 400.",
-            "vm.reimage, vm.signal: a refusal by state answers 400",
-            operations=frozenset({"reimageVirtualMachine", "signalVirtualMachine"}),
-            old=400,
-            new=409,
-            when=f.refused_by_state,
-        ),
-        (on(REIMAGE, STATUS), on(SIGNAL, STATUS), scenario(REIMAGE_RUNNING)),
-    ),
-    Entry(
-        f.Restatus(
             "unauthenticated-answers-403",
             "Requests without valid credentials answer 403 instead of 401.",
             "auth.basic: no or wrong credentials give 401",
@@ -672,6 +660,29 @@ HARMLESS: list[Entry] = [
             harmless=True,
             every=7,
             status=429,
+        )
+    ),
+    Entry(
+        f.Restatus(
+            "state-refusal-answers-409",
+            "Reimage and signal refused by the power state answer 409 instead of 400 (the"
+            " record gives no status for such a refusal: register refusal-status).",
+            harmless=True,
+            operations=frozenset({"reimageVirtualMachine", "signalVirtualMachine"}),
+            old=400,
+            new=409,
+            when=f.refused_by_state,
+        )
+    ),
+    Entry(
+        f.Retype(
+            "vendor-content-type",
+            "Single machines are answered as application/vnd.bigv.virtual-machine+json, which"
+            " the official Python library accepts (register vendor-media-types).",
+            harmless=True,
+            operations=frozenset({"getVirtualMachine", "updateVirtualMachine"}),
+            statuses=frozenset({200}),
+            content_type="application/vnd.bigv.virtual-machine+json",
         )
     ),
     Entry(

@@ -58,7 +58,7 @@ def operation_labels() -> set[str]:
 def check_names() -> set[str]:
     from schemathesis.checks import CHECKS, load_all_checks
 
-    import conformance.checks  # noqa: F401  (registers the suite's checks)
+    import conformance.judging.checks  # noqa: F401  (registers the suite's checks)
 
     load_all_checks()
     return {*CHECKS.get_all_names(), "scenario"}

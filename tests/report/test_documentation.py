@@ -1,7 +1,7 @@
 """What the report quotes from the documentation is found for every operation and check."""
 
 import spec
-from conformance import checks
+from conformance.judging import checks
 from conformance.report import CHECK_ORDER, CHECK_SHORT, documentation
 
 

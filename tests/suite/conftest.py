@@ -72,19 +72,12 @@ class EmulatorProcess:
 
 
 @contextlib.contextmanager
-def emulator_process(*arguments: str) -> Iterator[EmulatorProcess]:
+def emulator_process(*arguments: str, seeded: bool = True) -> Iterator[EmulatorProcess]:
+    """The emulator in a process of its own (with the two-accounts seed file unless not
+    `seeded`: then as `bigv-conformance emulator` starts with no flag), logging requests."""
+    seed = ["--seed-file", str(SEED_FILE)] if seeded else []
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "emulator",
-            "--port",
-            "0",
-            "-v",
-            "--seed-file",
-            str(SEED_FILE),
-            *arguments,
-        ],
+        [sys.executable, "-m", "emulator", "--port", "0", "-v", *seed, *arguments],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

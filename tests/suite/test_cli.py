@@ -54,10 +54,6 @@ def assert_one_line_error(result: subprocess.CompletedProcess, text: str) -> Non
             ],
             "http:// or https://",
         ),
-        (
-            ["run", "--target", "https://example.com", "--user", "u", "--password", "p"],
-            "no account",
-        ),
         (["run", "--target-file", "/nonexistent.toml"], "target file not found"),
         (["nosuchcommand"], "No such command"),
     ],

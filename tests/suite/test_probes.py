@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from schemathesis.specs.openapi.checks import ignored_auth as builtin_ignored_auth
 
-from conformance import checks
 from conformance.client import new_session
+from conformance.judging import checks
 from conformance.target import load_target
 from tests.suite.conftest import api_for
 

@@ -25,11 +25,28 @@ def test_flags_win_over_environment_and_environment_over_the_file():
     assert target.group == "env-group"
 
 
-def test_a_real_target_takes_its_cluster_domain_from_the_url():
+def test_a_real_targets_hostname_domain_is_learnt_unless_given():
     target = load_target(REAL, environ={})
     assert not target.embedded
-    assert target.cluster_domain == "uk0.bigv.io"
+    assert target.cluster_domain is None  # the URL's host, or noted (register cluster-domain)
     assert target.url == "https://uk0.bigv.io"
+    given = load_target(REAL | {"cluster_domain": "uk0.bigv.io"}, environ={})
+    assert given.cluster_domain == "uk0.bigv.io"
+
+
+def test_a_url_alone_tries_the_emulators_user_and_leaves_the_account_to_learn():
+    target = load_target({"url": "https://x"}, environ={})
+    assert (target.user, target.password, target.default_credentials) == ("alice", "secret", True)
+    assert target.account is None
+    given = load_target({"url": "https://x", "token": "t"}, environ={})
+    assert given.user is None and not given.default_credentials
+
+
+def test_a_target_file_without_an_account_and_url_is_one_clear_line(tmp_path):
+    path = tmp_path / "target.toml"
+    path.write_text('cluster_domain = "uk0.bigv.io"\nuser = "u"\npassword = "p"\n')
+    with pytest.raises(ConfigError, match="no account"):
+        load_target({"target_file": str(path)}, environ={})
 
 
 def test_environment_names_of_design_md_are_read():
@@ -53,8 +70,6 @@ def test_environment_names_of_design_md_are_read():
     ("flags", "message"),
     [
         ({"url": "ftp://x", "account": "a", "user": "u", "password": "p"}, "http:// or https://"),
-        ({"url": "https://x", "user": "u", "password": "p"}, "no account"),
-        ({"url": "https://x", "account": "a"}, "no credentials"),
         ({"url": "https://x", "account": "a", "user": "u"}, "without --password"),
         (REAL | {"max_examples": "many"}, "max-examples from --max-examples"),
         (REAL | {"workers": 0}, "workers"),

@@ -1,7 +1,7 @@
 """Invalid values are derived from the spec's constraints, one per constraint."""
 
 import spec
-from conformance import violations
+from conformance.judging import violations
 
 API = spec.api()
 SCHEMAS = API["components"]["schemas"]

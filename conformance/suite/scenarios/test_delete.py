@@ -1,7 +1,8 @@
 """Soft delete, include_deleted, undelete, purge, and names taken until the purge."""
 
-from conformance.scenario import expect_status, scenario
-from conformance.verdict import expect, step
+from conformance.judging.verdict import expect, step
+from conformance.provisioning import documented_attributes
+from conformance.scenario import expect_refused, expect_status, scenario
 from spec import lifecycle
 
 
@@ -16,7 +17,8 @@ def test_delete_hides_and_undelete_restores(bigv, machines):
     """
     1. Create a machine.
     2. DELETE it: 204.
-    3. It is gone from the list and reads 404 by id.
+    3. It is gone from the list and reads 404 by id; a signal to it answers 404 too (our
+       inference: it is taken down and out of reach).
     4. With include_deleted=true it is listed and read, deleted and off.
     5. PUT deleted=false: it is back in the list, not deleted.
     """
@@ -35,6 +37,19 @@ def test_delete_hides_and_undelete_restores(bigv, machines):
         )
         if lifecycle.hidden("getVirtualMachine", True, {}):
             expect_status(machines.get(machine["id"]), 404, "a deleted machine is hidden")
+        if lifecycle.hidden("signalVirtualMachine", True, {}):
+            reply = bigv.api.call(
+                "signalVirtualMachine",
+                path={"virtual_machine": machine["id"]},
+                body={"signal": "reset"},
+            )
+            expect_status(
+                reply,
+                404,
+                "a deleted machine is out of reach of signals",
+                rests_on="deleted-out-of-reach",
+                stop=False,
+            )
     with step("4. include_deleted"):
         found, listing = _listed(bigv, machine["id"], include_deleted=True)
         wanted = lifecycle.apply("deleteVirtualMachine", machine, {}).changes
@@ -63,7 +78,7 @@ def test_delete_hides_and_undelete_restores(bigv, machines):
 def test_name_taken_until_purge(bigv, machines):
     """
     1. Create a machine and DELETE it (soft).
-    2. Creating another machine of the same name is refused with 400.
+    2. Creating another machine of the same name is refused (the spec chose 400).
     3. DELETE with purge=true: 204; then it reads 404 even with include_deleted.
     4. The name is free: a new machine of that name is created (202).
     """
@@ -71,11 +86,15 @@ def test_name_taken_until_purge(bigv, machines):
         machine = machines.create()
         reply = bigv.api.call("deleteVirtualMachine", path={"virtual_machine": machine["id"]})
         expect_status(reply, 204, "soft delete answers 204")
+    again = {**documented_attributes(bigv.run.definitions), "name": machine["name"]}
     with step("2. name still taken"):
-        reply = bigv.api.call("createVirtualMachine", body={"name": machine["name"]})
-        if reply.status == 202:
-            machines.track(reply.json)
-        expect_status(reply, 400, "a deleted machine keeps its name until it is purged")
+        reply = machines.send_create(again)
+        expect_refused(
+            reply,
+            "a deleted machine keeps its name until it is purged",
+            preferred=400,
+            rests_on="name-taken-status",
+        )
     with step("3. purge"):
         reply = bigv.api.call(
             "deleteVirtualMachine",
@@ -87,7 +106,5 @@ def test_name_taken_until_purge(bigv, machines):
             machines.get(machine["id"], include_deleted=True), 404, "a purged machine is gone"
         )
     with step("4. name free again"):
-        reply = bigv.api.call("createVirtualMachine", body={"name": machine["name"]})
-        if reply.status == 202:
-            machines.track(reply.json)
+        reply = machines.send_create(again)
         expect_status(reply, 202, "a purged machine's name can be used again")

@@ -1,8 +1,8 @@
 """view=overview: machines with their discs and interfaces, groups with their machines, the
 account with its groups (the official client's reads, with include_deleted=true)."""
 
+from conformance.judging.verdict import expect, step
 from conformance.scenario import expect_status, scenario
-from conformance.verdict import expect, step
 
 MACHINE_TYPE = "application/vnd.bigv.virtual-machine"
 

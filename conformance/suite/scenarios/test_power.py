@@ -2,8 +2,8 @@
 
 import pytest
 
-from conformance.scenario import expect_status, scenario
-from conformance.verdict import expect, step
+from conformance.judging.verdict import expect, note, step
+from conformance.scenario import expect_refused, expect_status, scenario
 from spec import lifecycle
 
 STATE_KEYS = ("power_on", "autoreboot_on")
@@ -19,10 +19,11 @@ def _apply(bigv, machines, machine, operation_id, body):
     outcome = lifecycle.apply(operation_id, before, body)
     reply = bigv.api.call(operation_id, path={"virtual_machine": machine["id"]}, body=body)
     if outcome.refused:
-        expect_status(
+        expect_refused(
             reply,
-            lifecycle.refusal_status(),
             f"the rules refuse {body} on a machine with {before}",
+            preferred=lifecycle.refusal_status(),
+            rests_on="refusal-status",
         )
         after = machines.read(machine["id"])
         expect(
@@ -34,9 +35,17 @@ def _apply(bigv, machines, machine, operation_id, body):
     expect_status(reply, 200, f"{body} on a machine with {before} is allowed")
     wanted = lifecycle.settled(operation_id, before, body, STATE_KEYS)
     rules = ", ".join(outcome.applied) or "no rule: unchanged"
-    return machines.wait_for(
+    after = machines.wait_for(
         machine["id"], f"{operation_id} {body} ({rules}) to give {wanted}", **wanted
     )
+    waited, polls = machines.last_wait
+    if body.get("signal") == "powerdown" and polls > 1:
+        note(
+            "powerdown-duration",
+            f"A powerdown takes time ({waited:.1f} s here)",
+            f"Machine {machine['id']} reached {wanted} {waited:.1f} s after the powerdown.",
+        )
+    return after
 
 
 def starting_machine(power_on, autoreboot_on, **_):

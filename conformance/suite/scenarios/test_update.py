@@ -1,9 +1,14 @@
 """Partial updates: every writable attribute persists; unknown ones are ignored; read-only
 ones do not change; renames, moves and the hardware profile."""
 
+import pytest
+from schemathesis.core import NOT_SET
+
 import spec
+from conformance.judging import register
+from conformance.judging.checks import hostname_problem
+from conformance.judging.verdict import expect, note, step
 from conformance.scenario import expect_status, scenario
-from conformance.verdict import expect, step
 from spec import lifecycle
 
 API = spec.api()
@@ -15,8 +20,24 @@ READ_ONLY = [
 ]
 
 
+def _documented_values(name):
+    """The values the spec's request examples (the documentation's and the official
+    clients' bodies) give an attribute, in order."""
+    found = []
+    for operation_id in ("updateVirtualMachine", "createVirtualMachine"):
+        _, _, operation = spec.operations(API)[operation_id]
+        media = operation["requestBody"]["content"]["application/json"]
+        for example in media.get("examples", {}).values():
+            value = spec.resolve(API, example)["value"].get(name, NOT_SET)
+            if value is not NOT_SET and value not in found:
+                found.append(value)
+    return found
+
+
 def _new_value(bigv, machine, name, schema):
-    """A valid value for a writable attribute that differs from the machine's."""
+    """A valid value for a writable attribute that differs from the machine's: one the
+    target's /definitions lists, one the documentation's examples use, or for a flag its
+    opposite."""
     definitions = bigv.run.definitions
     current = machine.get(name)
     section = API["x-definition-formats"].get(schema.get("format", ""))
@@ -26,19 +47,25 @@ def _new_value(bigv, machine, name, schema):
     kinds = kind if isinstance(kind, list) else [kind]
     if "boolean" in kinds:
         return not current
-    if "integer" in kinds:
-        return (current or 1) + 1
-    if "string" in kinds:
-        return "http://example.com/conformance.iso"
-    return None
+    return next((value for value in _documented_values(name) if value != current), None)
+
+
+# attribute -> the register entry its being writable rests on (keymap: DOC's list only)
+RESTS_ON = {
+    cover.attribute: cover.entry
+    for cover in register.check_covers().get("vm_update_applied", ())
+    if cover.attribute
+}
 
 
 @scenario("5a7f3c22-update-each-writable", "vm.update", provisions=[{"power_on": False}])
 def test_each_writable_attribute_persists(bigv, machines):
     """
-    1. Create a machine that is off (so no power rule applies).
+    1. Create a machine that is off (so no power rule applies, and a change that must wait
+       for the machine to be off can be made).
     2. For each writable attribute the tables do not decide (power_on, deleted), PUT a new
-       value: 200, and the answer carries it.
+       value (one /definitions lists or the documentation's examples use): 200, and the
+       answer carries it.
     3. Read the machine: every value persisted.
     """
     with step("1. create"):
@@ -53,14 +80,24 @@ def test_each_writable_attribute_persists(bigv, machines):
             reply = bigv.api.call(
                 "updateVirtualMachine", path={"virtual_machine": machine["id"]}, body={name: value}
             )
-            expect_status(reply, 200, f"{name} is writable")
-            sent[name] = value
+            accepted = expect_status(
+                reply, 200, f"{name} is writable", rests_on=RESTS_ON.get(name), stop=False
+            )
+            if accepted:
+                sent[name] = value
     with step("3. read back"):
         read = machines.read(machine["id"])
         lost = {
             name: (value, read.get(name)) for name, value in sent.items() if read.get(name) != value
         }
-        expect(not lost, "Update lost", f"Sent -> read back: {lost}.")
+        for name, (value, got) in lost.items():
+            expect(
+                False,
+                f"Update of {name} lost",
+                f"Sent {name}={value!r}; read back {got!r}.",
+                rests_on=RESTS_ON.get(name),
+                stop=False,
+            )
 
 
 @scenario("9d2e4b11-update-unknown-readonly", "vm.update", provisions=[{}])
@@ -70,6 +107,8 @@ def test_unknown_ignored_and_read_only_unchanged(bigv, machines):
     2. PUT an unknown attribute: 200. PUT read-only attributes with other values: 200 or 400.
     3. The unknown attribute does not appear; the read-only attributes are unchanged.
     4. An empty PUT `{}` answers 200 and changes nothing.
+    5. A PUT with no body at all: never a server error (the spec chose 400; a no-op is
+       another reading of "PUT works like PATCH").
     """
     with step("1. create"):
         machine = machines.create()
@@ -87,6 +126,13 @@ def test_unknown_ignored_and_read_only_unchanged(bigv, machines):
             "updateVirtualMachine", path={"virtual_machine": machine["id"]}, body=bogus
         )
         expect_status(reply, (200, 400), "read-only attributes are ignored or refused")
+        if reply.status == 400:
+            note(
+                "read-only-attributes-put",
+                "A PUT naming read-only attributes is refused",
+                f"PUT {sorted(bogus)} answered 400 {reply.json}.",
+                exchange=reply.exchange.as_dict(),
+            )
     with step("3. read back"):
         read = machines.read(machine["id"])
         expect("no_such_attribute" not in read, "Unknown attribute stored", f"Read back {read}.")
@@ -101,6 +147,17 @@ def test_unknown_ignored_and_read_only_unchanged(bigv, machines):
             "updateVirtualMachine", path={"virtual_machine": machine["id"]}, body={}
         )
         expect_status(reply, 200, "an empty update is valid (the official client sends it)")
+    with step("5. PUT with no body at all"):
+        reply = bigv.api.call("updateVirtualMachine", path={"virtual_machine": machine["id"]})
+        expect(
+            reply.status < 500,
+            f"A PUT with no body answered {reply.status}",
+            f"{reply.describe()}: a request without a body is refused or a no-op, never a crash.",
+            exchange=reply.exchange.as_dict(),
+        )
+        expect_status(
+            reply, (400, 415), "the spec refuses a PUT with no body", rests_on="put-without-body"
+        )
 
 
 @scenario("e1f05a9c-move-between-groups", "vm.update", provisions=[{}])
@@ -115,7 +172,11 @@ def test_move_to_another_group_and_back(bigv, machines):
     with step("1. create"):
         group_name = bigv.names.fresh("g")
         group = bigv.api.call("createGroup", body={"name": group_name})
-        expect_status(group, 201, "creating a group")
+        if group.status != 201 or not isinstance(group.json, dict):
+            pytest.skip(
+                f"the target does not create groups (answered {group.status}; capability "
+                "groups is advisory), so there is nowhere to move a machine to"
+            )
         bigv.ledger.add("group", group.json["id"], name=group_name)
         machine = machines.create()
     try:
@@ -127,15 +188,22 @@ def test_move_to_another_group_and_back(bigv, machines):
             )
             expect_status(reply, 200, "group_id is writable (move)")
             moved = machines.read(machine["id"], group=group_name)
-            wanted = lifecycle.hostname(
-                machine["name"], group_name, run.account_name, run.target.cluster_domain
-            )
             expect(
-                moved["group_id"] == group.json["id"] and moved["hostname"] == wanted,
+                moved["group_id"] == group.json["id"],
                 "Move not applied",
-                f"Wanted group_id {group.json['id']} and hostname {wanted!r}; got "
-                f"{moved['group_id']} and {moved['hostname']!r}.",
+                f"Wanted group_id {group.json['id']}; got {moved['group_id']}.",
             )
+            problem = hostname_problem(
+                moved, group_name, run.account_name, run.target.cluster_domain, run.url
+            )
+            if problem is not None and problem[0] == "prefix":
+                expect(
+                    False,
+                    "Hostname does not follow a move",
+                    problem[2],
+                    rests_on="hostname-follows-move",
+                    stop=False,
+                )
         with step("3. move back"):
             reply = bigv.api.call(
                 "updateVirtualMachine",
@@ -150,16 +218,17 @@ def test_move_to_another_group_and_back(bigv, machines):
             expect_status(reply, 204, "an empty group can be deleted")
 
 
-@scenario("7c3b9f04-hardware-profile-lock", "vm.update", provisions=[{}])
+@scenario("7c3b9f04-hardware-profile-lock", "vm.update", provisions=[{"power_on": False}])
 def test_hardware_profile_and_its_lock(bigv, machines):
     """
-    1. Create a machine.
+    1. Create a machine that is off (a profile change may wait for that: "power down first,
+       or be prepared to handle a refusal").
     2. Set hardware_profile to another profile of /definitions and lock it.
     3. Both persist.
     """
     profiles = bigv.run.definitions.get("hardware_profiles", [])
     with step("1. create"):
-        machine = machines.create()
+        machine = machines.create(power_on=False)
     other = next((p for p in profiles if p != machine["hardware_profile"]), None)
     body = {"hardware_profile_locked": True} | ({"hardware_profile": other} if other else {})
     with step("2. set profile and lock"):

@@ -1,0 +1,222 @@
+"""The silence register of spec/register.yaml, as the suite reads it. Pure; read once.
+
+Each entry is a point where the spec, rules.yaml, a check or a scenario rests on an
+inference (`inferred`), or where the record is silent or allows more than one answer
+(`silent`); a few `stated` entries record how the record settles its own disagreements. The
+basis decides how a failure that rests on the point is judged (`weight`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import spec
+
+BASES = ("stated", "inferred", "silent")
+# how a failure is judged, by the basis of the point it rests on
+WEIGHTS = {
+    "stated": "the capability's level",
+    "inferred": "advisory",
+    "silent": "noted, never failed",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One point of the register."""
+
+    id: str
+    basis: str
+    question: str
+    chose: str
+    others: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    record: str | None = None  # the open point of bigv-api.md §11, if it is one
+    covers: dict[str, Any] = field(default_factory=dict)
+    divergent: str | None = None
+    not_divergent: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "basis": self.basis,
+            "question": self.question,
+            "chose": self.chose,
+            "others": list(self.others),
+            "sources": list(self.sources),
+            "record": self.record,
+        }
+
+
+class RegisterError(ValueError):
+    """spec/register.yaml is malformed (a bug of the spec, said in one line)."""
+
+
+def _entry(raw: dict[str, Any]) -> Entry:
+    basis = raw.get("basis")
+    if basis not in BASES:
+        raise RegisterError(f"register entry {raw.get('id')!r}: basis must be one of {BASES}")
+    return Entry(
+        id=raw["id"],
+        basis=basis,
+        question=raw["question"],
+        chose=str(raw["chose"]),
+        others=tuple(str(other) for other in raw.get("others") or ()),
+        sources=tuple(raw.get("sources") or ()),
+        record=raw.get("record"),
+        covers=raw.get("covers") or {},
+        divergent=raw.get("divergent"),
+        not_divergent=raw.get("not_divergent"),
+    )
+
+
+@cache
+def entries() -> dict[str, Entry]:
+    """Every entry of the register, by id, in the register's order."""
+    found: dict[str, Entry] = {}
+    for raw in spec.register()["entries"]:
+        entry = _entry(raw)
+        if entry.id in found:
+            raise RegisterError(f"register entry {entry.id!r} appears twice")
+        found[entry.id] = entry
+    return found
+
+
+def entry(entry_id: str) -> Entry:
+    """One entry; a KeyError that names the unknown id (a bug of the suite)."""
+    try:
+        return entries()[entry_id]
+    except KeyError:
+        raise KeyError(f"no entry {entry_id!r} in spec/register.yaml") from None
+
+
+def basis(entry_id: str | None) -> str:
+    """The basis of a point: `stated` when no entry is named."""
+    return "stated" if entry_id is None else entry(entry_id).basis
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """A keyword of a spec document that rests on a register entry."""
+
+    document: str  # bigv | auth
+    parts: tuple[str, ...]  # the JSON pointer, unescaped
+    entry: str
+    overview_only: bool = False
+
+
+def _parse_pointer(text: str, entry_id: str, when: str | None) -> Pointer:
+    document, _, pointer = text.partition(":")
+    if document not in ("bigv", "auth") or not pointer.startswith("/"):
+        raise RegisterError(f"register entry {entry_id!r}: bad schema pointer {text!r}")
+    parts = tuple(part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:])
+    return Pointer(document, parts, entry_id, overview_only=when == "overview")
+
+
+@cache
+def pointers() -> tuple[Pointer, ...]:
+    """Every schema keyword the register covers."""
+    found = []
+    for item in entries().values():
+        for covered in item.covers.get("schema", []):
+            text, when = (
+                (covered["pointer"], covered.get("when"))
+                if isinstance(covered, dict)
+                else (covered, None)
+            )
+            found.append(_parse_pointer(text, item.id, when))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class CheckCover:
+    """A check whose failures (on some operations, under some conditions) rest on an entry."""
+
+    check: str
+    entry: str
+    operations: frozenset[str] | None = None  # None: every operation
+    media_type: re.Pattern | None = None
+    method_undeclared: bool = False
+    query_lacks: str | None = None
+    statuses: frozenset[int] | None = None
+    attribute: str | None = None
+    part: str | None = None
+
+    def applies(self, facts: dict[str, Any]) -> bool:
+        """Whether a failure with these facts is one this cover speaks for. `facts`:
+        operation_id, media_type, method_undeclared, query (dict), status, attribute, part."""
+        if self.operations is not None and facts.get("operation_id") not in self.operations:
+            return False
+        if self.media_type is not None and not self.media_type.search(
+            facts.get("media_type") or ""
+        ):
+            return False
+        if self.method_undeclared and not facts.get("method_undeclared"):
+            return False
+        if self.query_lacks is not None:
+            value = (facts.get("query") or {}).get(self.query_lacks)
+            if str(value).lower() == "true":
+                return False
+        if self.statuses is not None and facts.get("status") not in self.statuses:
+            return False
+        if self.attribute is not None and facts.get("attribute") != self.attribute:
+            return False
+        return self.part is None or facts.get("part") == self.part
+
+
+def _check_cover(raw: dict[str, Any], entry_id: str) -> CheckCover:
+    when = raw.get("when") or {}
+    unknown = set(when) - {"media_type", "method", "query_lacks", "statuses", "attribute", "part"}
+    if unknown:
+        raise RegisterError(f"register entry {entry_id!r}: unknown condition {sorted(unknown)}")
+    operations = raw.get("operations")
+    return CheckCover(
+        check=raw["check"],
+        entry=entry_id,
+        operations=frozenset(operations) if operations else None,
+        media_type=re.compile(when["media_type"]) if "media_type" in when else None,
+        method_undeclared=when.get("method") == "undeclared",
+        query_lacks=when.get("query_lacks"),
+        statuses=frozenset(when["statuses"]) if "statuses" in when else None,
+        attribute=when.get("attribute"),
+        part=when.get("part"),
+    )
+
+
+@cache
+def check_covers() -> dict[str, tuple[CheckCover, ...]]:
+    """check name -> the covers that speak for its failures."""
+    found: dict[str, list[CheckCover]] = {}
+    for item in entries().values():
+        for raw in item.covers.get("checks", []):
+            cover = _check_cover(raw, item.id)
+            found.setdefault(cover.check, []).append(cover)
+    return {check: tuple(covers) for check, covers in found.items()}
+
+
+@cache
+def status_covers() -> dict[tuple[str, int], str]:
+    """(operationId, status) -> the entry that lets a target answer that undocumented status."""
+    found = {}
+    for item in entries().values():
+        for raw in item.covers.get("statuses", []):
+            for operation_id in raw["operations"]:
+                for status in raw["statuses"]:
+                    known = found.setdefault((operation_id, int(status)), item.id)
+                    if known != item.id:
+                        raise RegisterError(
+                            f"register entries {known!r} and {item.id!r} both let "
+                            f"{operation_id} answer {status}"
+                        )
+    return found
+
+
+def rule_entry(rule: str) -> str | None:
+    """The entry a rules.yaml rule (`operation/table/rule` or a top-level key) rests on."""
+    for item in entries().values():
+        if rule in item.covers.get("rules", []):
+            return item.id
+    return None
