@@ -465,7 +465,8 @@ def silent_points(noted: list[Observation]) -> list[dict[str, Any]]:
     points = []
     for entry_id in sorted(by_entry, key=lambda e: known.index(e) if e in known else len(known)):
         seen = by_entry[entry_id]
-        first = seen[0]
+        # the one that says most of what the target did (a bare "Server error" says little)
+        first = max(seen, key=lambda o: (bool(o.message and o.message != o.title), -seen.index(o)))
         entry = register.entries().get(entry_id)
         described = (
             entry.to_dict()
