@@ -1,6 +1,6 @@
 """`bigv-conformance`: one command, with the subcommands of design.md section 3.
 
-This module only dispatches: `run` and `sweep` belong to the suite (`conformance`),
+This module only dispatches: `run`, `sweep` and `compare` belong to the suite (`conformance`),
 `emulator` to the reference emulator (`emulator`). Each is imported when it is chosen, so
 the two packages stay apart.
 """
@@ -20,6 +20,7 @@ class LazyGroup(click.Group):
     _commands = {
         "run": ("conformance.cli", "main", "Run the conformance suite against a target."),
         "sweep": ("conformance.cli", "sweep", "Remove what killed runs left behind."),
+        "compare": ("conformance.cli", "compare", "Compare two runs: worse, better, covered."),
         "emulator": ("emulator.cli", "main", "Serve the reference emulator of the BigV API."),
     }
 

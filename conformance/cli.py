@@ -82,6 +82,11 @@ def _stop_on_sigterm() -> None:
 )
 @click.option("--report-dir", type=click.Path(file_okay=False), help="Default: reports/.")
 @click.option("--expectations", type=click.Path(dir_okay=False), help="Known deviations (TOML).")
+@click.option(
+    "--baseline",
+    type=click.Path(),
+    help="An earlier summary.json (or its report directory): fail only on new problems.",
+)
 @click.option("--max-vms", type=click.IntRange(min=1), help="Machines alive at once at most.")
 def main(**flags: Any) -> None:
     """Run the conformance suite against a BigV endpoint and write the reports.
@@ -138,3 +143,24 @@ def sweep(prefix: str, dry_run: bool, **flags: Any) -> None:
     except (SweepError, OtpCommandFailed, discovery.DiscoveryError) as error:
         fail(str(error))
     sys.exit(1 if problems else 0)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("old", type=click.Path())
+@click.argument("new", type=click.Path())
+def compare(old: str, new: str) -> None:
+    """Compare two runs (summary.json files or report directories): what got worse, what got
+    better, what is newly covered.
+
+    Exit status: 1 when NEW has a required problem OLD does not (a regression), 0 otherwise,
+    2 when a summary cannot be read or is of another layout.
+    """
+    from conformance import compare as comparing
+
+    try:
+        comparison = comparing.compare(comparing.load(old), comparing.load(new), str(old), str(new))
+    except comparing.CompareError as error:
+        fail(str(error))
+    for line in comparing.lines(comparison):
+        click.echo(line)
+    sys.exit(1 if comparison.regressions else 0)

@@ -188,6 +188,7 @@ class Problem:
             "tests": self.tests,
             "scenarios_stopped": [o.test_id for o in self.stopped],
             "curl": scrub(first.curl) if first.curl else None,
+            "key": list(self.key),
             "basis": self.basis,
             "register": self.register,
             **({"reason": self.reason} if first.outcome == "deviation" else {}),
@@ -279,6 +280,8 @@ class Summary:
     retries: dict[str, int] = field(default_factory=dict)
     # the expectations file applied, if any: {"file": path, "entries": count}
     expectations: dict[str, Any] | None = None
+    # the baseline given (--baseline), if any: the comparison with it (compare.Comparison)
+    baseline: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         link_stopped_scenarios(self.observations)
@@ -408,6 +411,7 @@ class Summary:
             "stale_deviations": self.stale_deviations,
             "retries": dict(sorted(self.retries.items())),
             "silent_points": self.silent_points(),
+            "baseline": self.baseline,
         }
 
 

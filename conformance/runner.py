@@ -20,13 +20,14 @@ import pytest
 import requests
 import schemathesis
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 import spec
 from bigv_conformance import __version__
 from conformance import discovery, plugin, report
 from conformance.client import OtpCommandFailed
 from conformance.embedded import EmulatorFailed, embedded_emulator
+from conformance.progress import progress_for
+from conformance.report import job_summary
 from conformance.results import Summary, write_junit, write_summary
 from conformance.sweep import SweepError, sweep
 from conformance.target import Target, worker_count
@@ -82,36 +83,6 @@ def live_target(target: Target, console: Console | None = None) -> Iterator[Targ
         yield completed
 
 
-class Progressbar:
-    """A live progress view of the tests (pytest plugin, controlling process)."""
-
-    def __init__(self, console: Console) -> None:
-        self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[failed]} failing"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        )
-        self.task = self.progress.add_task("testing", total=None, failed=0)
-        self.failed = 0
-
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self.progress.update(self.task, total=len(session.items))
-        self.progress.start()
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.failed:
-            self.failed += 1
-        if report.when == "teardown" or (report.when == "setup" and not report.passed):
-            self.progress.update(self.task, advance=1, failed=self.failed)
-
-    def pytest_sessionfinish(self) -> None:
-        self.progress.stop()
-
-
 def pytest_arguments(target: Target) -> list[str]:
     arguments = [
         str(SUITE_DIR),
@@ -153,11 +124,13 @@ def versions() -> dict[str, str]:
 
 def run(target: Target, console: Console) -> RunOutcome:
     """Run the whole suite against the target and write the reports."""
+    from conformance import compare as comparing
     from conformance import expectations
 
-    try:  # a bad expectations file ends the run before it starts (exit 2, one line)
+    try:  # a bad expectations file or baseline ends the run before it starts (exit 2)
         accepted = expectations.load(target.expectations) if target.expectations else None
-    except expectations.ExpectationsError as error:
+        baseline = comparing.load(target.baseline) if target.baseline else None
+    except (expectations.ExpectationsError, comparing.CompareError) as error:
         raise RunError(str(error)) from None
     report_dir = Path(target.report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
@@ -165,6 +138,10 @@ def run(target: Target, console: Console) -> RunOutcome:
     started_at = datetime.datetime.now(datetime.UTC)
     started = time.monotonic()
     collector = plugin.Collector()
+    progress = progress_for(console)
+    progress.phase(
+        "starting the reference emulator" if target.embedded else f"reaching {target.url}"
+    )
     with live_target(target, console) as live:
         environment = {
             plugin.TARGET_VARIABLE: live.to_json(),
@@ -172,9 +149,7 @@ def run(target: Target, console: Console) -> RunOutcome:
         }
         with _environment(environment):
             try:
-                code = pytest.main(
-                    pytest_arguments(live), plugins=[collector, Progressbar(console)]
-                )
+                code = pytest.main(pytest_arguments(live), plugins=[collector, progress])
             finally:
                 if not target.embedded:
                     _final_sweep(live, environment[plugin.PREFIX_VARIABLE])
@@ -197,11 +172,15 @@ def run(target: Target, console: Console) -> RunOutcome:
         traffic=collector.traffic,
         retries=collector.retries,
     )
+    if baseline is not None:
+        comparing.apply_baseline(summary, baseline, str(target.baseline))
     if accepted is not None:
         expectations.apply(summary, accepted)
+    progress.phase(f"writing the reports in {report_dir}")
     write_summary(summary, report_dir / "summary.json")
     write_junit(summary, report_dir / "junit.xml")
     report.write_html(summary, collector.examples, report_dir / "report.html")
+    job_summary.write(summary, report_dir / "summary.md", report_dir / "report.html")
     unreachable = [o for o in summary.observations if o.check == plugin.UNREACHABLE]
     if unreachable:
         raise Unreachable(

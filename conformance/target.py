@@ -39,6 +39,7 @@ ENVIRONMENT = {
     "workers": "BIGV_WORKERS",
     "report_dir": "BIGV_REPORT_DIR",
     "expectations": "BIGV_EXPECTATIONS",
+    "baseline": "BIGV_BASELINE",
     "rate_limit": "BIGV_RATE_LIMIT",
     "max_vms": "BIGV_MAX_VMS",
     "credentials_file": "BIGV_CREDENTIALS_FILE",
@@ -83,6 +84,7 @@ class Target:
     workers: int = field(default_factory=default_workers)
     report_dir: Path = Path("reports")
     expectations: Path | None = None
+    baseline: Path | None = None  # an earlier summary.json (or its report directory)
     wait_timeout: float = 30.0
     poll_interval: float = 0.5
     emulator_args: tuple[str, ...] = ()
@@ -110,6 +112,7 @@ class Target:
         data = dataclasses.asdict(self)
         data["report_dir"] = str(self.report_dir)
         data["expectations"] = str(self.expectations) if self.expectations else None
+        data["baseline"] = str(self.baseline) if self.baseline else None
         data["emulator_args"] = list(self.emulator_args)
         data["emulator_seed_file"] = (
             str(self.emulator_seed_file) if self.emulator_seed_file else None
@@ -121,6 +124,7 @@ class Target:
         data = json.loads(text)
         data["report_dir"] = Path(data["report_dir"])
         data["expectations"] = Path(data["expectations"]) if data["expectations"] else None
+        data["baseline"] = Path(data["baseline"]) if data["baseline"] else None
         data["emulator_args"] = tuple(data["emulator_args"])
         seed_file = data["emulator_seed_file"]
         data["emulator_seed_file"] = Path(seed_file) if seed_file else None
@@ -186,7 +190,7 @@ def _convert(name: str, value: Any, origin: str) -> Any:
             if isinstance(value, bool):
                 return value
             return {"true": True, "1": True, "false": False, "0": False}[str(value).lower()]
-        if name in ("report_dir", "expectations", "emulator_seed_file"):
+        if name in ("report_dir", "expectations", "emulator_seed_file", "baseline"):
             return Path(value)
         if name == "emulator_args":
             return tuple(str(item) for item in value)

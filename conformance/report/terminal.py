@@ -81,6 +81,23 @@ def print_summary(console: Console, summary: Summary, report_dir: Any) -> None:
             f"{escape(str((data['expectations'] or {}).get('file', '')))}",
             highlight=False,
         )
+    baseline = data.get("baseline")
+    if baseline:
+        console.print(
+            f"[bold]Against the baseline {escape(baseline['file'])}:[/bold] "
+            f"{len(baseline['worse'])} new problem(s) ({baseline['regressions']} required), "
+            f"{len(baseline['better'])} fixed, {baseline['unchanged']} unchanged (accepted as "
+            "known)",
+            highlight=False,
+        )
+        for sign, problems in (("+", baseline["worse"]), ("-", baseline["better"])):
+            for problem in problems[:MAX_PROBLEMS]:
+                where = problem["operation"] or problem["key"][0]
+                console.print(
+                    f"{sign} {problem['level']} {escape(where)} · {escape(problem['check'])}: "
+                    f"{escape(problem['title'])}",
+                    highlight=False,
+                )
     silent = data["silent_points"]
     if silent:
         console.print(
