@@ -43,7 +43,15 @@ def facts(case: Any, response: Any, failure: Any) -> dict[str, Any]:
 
 
 def classify(check: str, case: Any, response: Any, failure: Any) -> Basis:
-    """The basis of `check` failing on `response` to `case` (with `failure`)."""
+    """The basis of `check` failing on `response` to `case` (with `failure`). A failure that
+    cannot be weighed (an answer too odd to read) counts as stated: never a failure lost."""
+    try:
+        return _classify(check, case, response, failure)
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, LookupError):
+        return STATED
+
+
+def _classify(check: str, case: Any, response: Any, failure: Any) -> Basis:
     found = facts(case, response, failure)
     for cover in register.check_covers().get(check, ()):
         if cover.applies(found):

@@ -139,6 +139,10 @@ def cli_command(entry: Entry, url: str, target_file: Path, report_dir: Path) -> 
         str(SEED),
         "--report-dir",
         str(report_dir),
+        # One pytest process a run: the catalogue already runs two entries at once on the
+        # two cores, and each xdist worker more would only add its start-up time.
+        "--workers",
+        "1",
     ]
     if entry.profile:
         command += ["--profile", entry.profile]

@@ -132,3 +132,12 @@ def test_summary_md_is_short_and_points_to_the_report():
         )
     crowded = job_summary.render(factory.summary(many)).splitlines()
     assert len(crowded) <= 40 and any("more in the report" in line for line in crowded)
+
+
+def test_a_baseline_that_cannot_be_read_ends_the_run_in_one_line(tmp_path):
+    bad = tmp_path / "summary.json"
+    bad.write_text(json.dumps({"format": 2, "problems": []}), encoding="utf-8")
+    result = run_cli("run", "--baseline", str(bad), "--profile", "smoke", timeout=120)
+    assert_one_line_error(result, "not a bigv-conformance summary of format 1")
+    missing = run_cli("run", "--baseline", str(tmp_path / "nowhere"), timeout=120)
+    assert_one_line_error(missing, "no summary.json")

@@ -338,3 +338,9 @@ def test_a_stated_failure_and_an_inferred_one_of_a_check_are_told_apart():
         ("failed", "stated", "required"),
         ("failed", "inferred", "advisory"),
     ]
+
+
+def test_a_failure_that_cannot_be_weighed_counts_as_stated():
+    sent = case("getVirtualMachine", path=VM_PATH)
+    odd = SimpleNamespace(status_code=200, headers=5, content=b"{", request=None)  # unreadable
+    assert classify("response_schema_conformance", sent, odd, None).basis == "stated"
