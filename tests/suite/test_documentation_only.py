@@ -34,7 +34,6 @@ UNOBSERVABLE = {
     "credentials-shape": "the log-in scenario sends the official client's valid body",
     "names-dns-labels": "the invalid names the suite sends break more than letter case",
     "vm-create-discs-limit": "a generated vm_create of over 8 discs is refused for its machine",
-    "create-defaults": "seen only when a create without autoreboot_on is accepted",
 }
 TARGET_FILE = """\
 # The scenarios that need an auth service and an account the user may not see
