@@ -10,21 +10,14 @@ answer breaks, and an accepted invalid request by the strictest tier the request
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from schemathesis.core import NOT_SET
 
+from conformance import client
 from conformance.judging import register, tiers
-from conformance.judging.checks import SCHEMA_CHECKS, classify_media_type
+from conformance.judging.checks import SCHEMA_CHECKS, media_type
 from conformance.judging.tiers import STATED, Basis
-
-
-def _json(response: Any) -> Any:
-    try:
-        return json.loads(response.content or b"")
-    except (ValueError, TypeError, AttributeError):
-        return NOT_SET
 
 
 def facts(case: Any, response: Any, failure: Any) -> dict[str, Any]:
@@ -33,7 +26,7 @@ def facts(case: Any, response: Any, failure: Any) -> dict[str, Any]:
     sent = getattr(getattr(response, "request", None), "method", None) or case.method
     return {
         "operation_id": operation.definition.raw.get("operationId"),
-        "media_type": classify_media_type(getattr(response, "headers", {})),
+        "media_type": media_type(getattr(response, "headers", {})),
         "method_undeclared": str(sent).upper() != str(operation.method).upper(),
         "query": dict(case.query or {}),
         "status": response.status_code,
@@ -62,8 +55,8 @@ def _classify(check: str, case: Any, response: Any, failure: Any) -> Basis:
         if entry_id is not None:
             return Basis(register.basis(entry_id), (entry_id,))
     if check in SCHEMA_CHECKS:
-        body = _json(response)
-        if body is not NOT_SET:
+        body = client.json_or_none(response)  # None: no JSON to weigh (never a valid answer)
+        if body is not None:
             overview = str(found["query"].get("view", "")).lower() == "overview"
             basis = tiers.response_basis(
                 operation_id, found["status"], found["media_type"], body, overview

@@ -131,6 +131,16 @@ def pointers() -> tuple[Pointer, ...]:
     return tuple(found)
 
 
+def entry_covering(document: str, parts: tuple[str, ...]) -> str | None:
+    """The entry whose schema pointer covers the keyword at `parts` of `document` (the
+    keyword itself, or a schema around it); overview-only pointers aside."""
+    for pointer in pointers():
+        covered = pointer.parts == parts[: len(pointer.parts)]
+        if pointer.document == document and covered and not pointer.overview_only:
+            return pointer.entry
+    return None
+
+
 @dataclass(frozen=True)
 class CheckCover:
     """A check whose failures (on some operations, under some conditions) rest on an entry."""

@@ -27,6 +27,8 @@ from conformance.judging import register
 TIERS = ("stated", "inferred", "full")
 # the bases whose keywords each tier leaves out
 _LEFT_OUT = {"stated": {"inferred", "silent"}, "inferred": {"silent"}, "full": set()}
+# the tier a failure of a basis breaks (the strictest tier that still holds its keywords)
+_TIER_OF = {"inferred": "inferred", "silent": "full"}
 _DOCUMENTS = {"bigv": spec.api, "auth": spec.auth}
 
 
@@ -68,6 +70,13 @@ def document(name: str, tier: str, overview: bool = False, without: str | None =
         if register.basis(pointer.entry) in left_out or pointer.entry == without:
             _remove(stripped, pointer.parts)
     return stripped
+
+
+def _walk(node: Any, parts: tuple[str, ...]) -> Any:
+    """The node at `parts` of a document, or {} where the path leads nowhere."""
+    for part in parts:
+        node = node.get(part, {}) if isinstance(node, dict) else {}
+    return node
 
 
 def _escape(part: str) -> str:
@@ -122,11 +131,7 @@ def operations() -> dict[str, Operation]:
 def _response_pointer(operation: Operation, status: int, media_type: str) -> str | None:
     document = _document(operation.document)
     parts: tuple[str, ...] = (*operation.base, "responses", str(status))
-    node = document
-    for part in parts:
-        node = node.get(part) if isinstance(node, dict) else None
-        if node is None:
-            return None
+    node = _walk(document, parts)
     while isinstance(node, dict) and "$ref" in node:
         parts = tuple(node["$ref"].removeprefix("#/").split("/"))
         node = spec.resolve(document, node)
@@ -150,7 +155,7 @@ def _rank(breaks: dict[str, bool]) -> str | None:
 
 def _responsible(name: str, basis: str, pointer: str, instance: Any, overview: bool) -> list[str]:
     """The entries of `basis` whose keywords alone make `instance` break its tier."""
-    tier = {"inferred": "inferred", "silent": "full"}[basis]
+    tier = _TIER_OF[basis]
     candidates = {
         pointer.entry
         for pointer in register.pointers()
@@ -191,24 +196,18 @@ def response_basis(
     return Basis(basis, tuple(_responsible(name, basis, pointer, body, overview)))
 
 
-def _body_pointer(operation: Operation, media_type: str | None) -> tuple[str, str | None]:
-    """The pointer of the request body (its `required` flag's parent) and of its schema."""
-    document = _document(operation.document)
+def _body_schema(operation: Operation, media_type: str | None) -> str | None:
+    """The pointer of the request body's schema for `media_type`, if it declares one."""
     body_parts = (*operation.base, "requestBody")
-    node = document
-    for part in body_parts:
-        node = node.get(part, {}) if isinstance(node, dict) else {}
-    content = node.get("content") or {}
-    chosen = media_type if media_type in content else None
-    schema = pointer_of((*body_parts, "content", chosen, "schema")) if chosen else None
-    return pointer_of(body_parts), schema
+    content = _walk(_document(operation.document), body_parts).get("content") or {}
+    if media_type not in content:
+        return None
+    return pointer_of((*body_parts, "content", media_type, "schema"))
 
 
 def _body_required(operation: Operation, tier: str) -> bool:
-    node: Any = document(operation.document, tier)
-    for part in (*operation.base, "requestBody"):
-        node = node.get(part, {}) if isinstance(node, dict) else {}
-    return bool(node.get("required"))
+    body = _walk(document(operation.document, tier), (*operation.base, "requestBody"))
+    return bool(body.get("required"))
 
 
 def _parameter_schemas(operation: Operation) -> dict[tuple[str, str], str]:
@@ -216,10 +215,7 @@ def _parameter_schemas(operation: Operation) -> dict[tuple[str, str], str]:
     document = _document(operation.document)
     found = {}
     for parts in (("paths", operation.path), operation.base):
-        node: Any = document
-        for part in parts:
-            node = node.get(part, {})
-        for index, parameter in enumerate(node.get("parameters", [])):
+        for index, parameter in enumerate(_walk(document, parts).get("parameters", [])):
             where = (*parts, "parameters", str(index))
             if "$ref" in parameter:
                 where = tuple(parameter["$ref"].removeprefix("#/").split("/"))
@@ -252,7 +248,7 @@ def request_basis(
     name = operation.document
     breaks = dict.fromkeys(TIERS, False)
     suspects: list[tuple[str, Any]] = []
-    _, body_schema = _body_pointer(operation, media_type)
+    body_schema = _body_schema(operation, media_type)
     for tier in TIERS:
         if not has_body and _body_required(operation, tier):
             breaks[tier] = True
@@ -265,7 +261,7 @@ def request_basis(
             if pointer is None:
                 continue
             schema = spec.resolve(_document(name), {"$ref": "#" + pointer})
-            integer = spec.resolve(_document(name), schema).get("type") == "integer"
+            integer = schema.get("type") == "integer"
             suspects.append((pointer, _as_wire(value, integer)))
     broken = []  # (pointer, instance, the tiers it breaks)
     for pointer, instance in suspects:
@@ -276,7 +272,7 @@ def request_basis(
     basis = _rank(breaks)
     if basis in (None, "stated"):
         return STATED
-    tier = {"inferred": "inferred", "silent": "full"}[basis]
+    tier = _TIER_OF[basis]
     entries: list[str] = []
     for pointer, instance, tiers in broken:
         if tier in tiers:

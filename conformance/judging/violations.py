@@ -70,59 +70,38 @@ def _at(document: dict[str, Any], where: tuple[str, ...]) -> Any:
     return node
 
 
-def _rests_on(where: tuple[str, ...], keyword: str, document: str = "bigv") -> str | None:
-    """The register entry a keyword at `where` (of the bigv document) rests on: an entry
-    covering the keyword itself or a schema around it."""
-    wanted = (*where, keyword)
-    for pointer in register.pointers():
-        covered = pointer.parts == wanted[: len(pointer.parts)]
-        if pointer.document == document and covered and not pointer.overview_only:
-            return pointer.entry
-    return None
-
-
 def for_property(
     document: dict[str, Any], field: str, schema: dict[str, Any], where: tuple[str, ...] = ()
 ) -> list[Violation]:
     """One violation per constraint the property's schema declares (`where`: its location
     in the document, to name the register entry a constraint rests on)."""
-    where = _where(document, schema, where) if where or "$ref" in schema else where
+    where = _where(document, schema, where)
     schema = spec.resolve(document, schema)
     types = _types(schema)
     found = []
+
+    def add(keyword: str, value: Any, constraint: str) -> None:
+        entry = register.entry_covering("bigv", (*where, keyword)) if where else None
+        found.append(Violation(field, value, constraint, entry))
+
     wrong = _wrong_type(types)
     if wrong is not None:
-        found.append(Violation(field, wrong, f"type {'/'.join(types)}"))
+        add("type", wrong, f"type {'/'.join(types)}")
     if "minimum" in schema:
-        found.append(Violation(field, schema["minimum"] - 1, f"minimum {schema['minimum']}"))
+        add("minimum", schema["minimum"] - 1, f"minimum {schema['minimum']}")
     if "maxLength" in schema:
-        found.append(
-            Violation(field, "a" * (schema["maxLength"] + 1), f"maxLength {schema['maxLength']}")
-        )
+        add("maxLength", "a" * (schema["maxLength"] + 1), f"maxLength {schema['maxLength']}")
     if "pattern" in schema:
-        found.append(Violation(field, "Not A Valid Value!", f"pattern {schema['pattern']}"))
+        add("pattern", "Not A Valid Value!", f"pattern {schema['pattern']}")
     if "const" in schema:
-        other = (
-            (not schema["const"]) if isinstance(schema["const"], bool) else f"not-{schema['const']}"
-        )
-        found.append(Violation(field, other, f"const {schema['const']!r}"))
+        const = schema["const"]
+        add("const", (not const) if isinstance(const, bool) else f"not-{const}", f"const {const!r}")
     if "enum" in schema:
-        found.append(Violation(field, "no-such-value", f"enum {schema['enum']}"))
+        add("enum", "no-such-value", f"enum {schema['enum']}")
     if schema.get("format") in document.get("x-definition-formats", {}):
         section = document["x-definition-formats"][schema["format"]]
-        found.append(Violation(field, NOT_IN_DEFINITIONS, f"one of /definitions {section}"))
-    if not where:
-        return found
-    return [_named(violation, where) for violation in found]
-
-
-def _named(violation: Violation, where: tuple[str, ...]) -> Violation:
-    keyword = {"one": "format"}.get(
-        violation.constraint.split()[0], violation.constraint.split()[0]
-    )
-    return Violation(
-        violation.field, violation.value, violation.constraint, _rests_on(where, keyword)
-    )
+        add("format", NOT_IN_DEFINITIONS, f"one of /definitions {section}")
+    return found
 
 
 def for_schema(
@@ -130,10 +109,15 @@ def for_schema(
 ) -> list[Violation]:
     """Violations of every property of an object schema, and of each required property
     (`where`: the schema's location in the document)."""
-    where = _where(document, schema, where) if where or "$ref" in schema else where
+    where = _where(document, schema, where)
     schema = spec.resolve(document, schema)
     found = [
-        Violation(name, None, "required", _rests_on((*where, "required"), name) if where else None)
+        Violation(
+            name,
+            None,
+            "required",
+            register.entry_covering("bigv", (*where, "required", name)) if where else None,
+        )
         for name in schema.get("required", [])
     ]
     for name, property_schema in schema.get("properties", {}).items():
