@@ -194,7 +194,7 @@ def vm_head_follows_power(ctx: Any, response: Any, case: Any) -> None:
 
 
 def _expect_applied(
-    case: Any, sent: dict, answered: dict, fields: set[str], title: str, action: str
+    check: str, case: Any, sent: dict, answered: dict, fields: set[str], title: str, action: str
 ) -> None:
     """Fail when the answered machine lacks an attribute value the request sent."""
     wrong = [
@@ -205,9 +205,7 @@ def _expect_applied(
     if wrong:
         # an attribute the documentation states first: one resting on a register entry
         # (keymap) is named only when it is the only one wrong
-        covered = {
-            cover.attribute for covers in register.check_covers().values() for cover in covers
-        }
+        covered = register.attribute_entries(check)
         key, value, got = sorted(wrong, key=lambda item: item[0] in covered)[0]
         _fail(
             case,
@@ -227,6 +225,7 @@ def vm_update_applied(ctx: Any, response: Any, case: Any) -> None:
         return
     fields = UPDATE_FIELDS - lifecycle.controlled_attributes("updateVirtualMachine")
     _expect_applied(
+        "vm_update_applied",
         case,
         sent,
         body,
@@ -250,6 +249,7 @@ def vm_created_as_requested(ctx: Any, response: Any, case: Any) -> None:
         return
     fields = CREATE_FIELDS - set(lifecycle.provisioning_state()) - {"power_on"}
     _expect_applied(
+        "vm_created_as_requested",
         case,
         sent,
         machine,

@@ -208,6 +208,16 @@ def check_covers() -> dict[str, tuple[CheckCover, ...]]:
 
 
 @cache
+def attribute_entries(check: str) -> dict[str, str]:
+    """attribute -> the entry a failure of `check` about that attribute rests on."""
+    return {
+        cover.attribute: cover.entry
+        for cover in check_covers().get(check, ())
+        if cover.attribute is not None
+    }
+
+
+@cache
 def status_covers() -> dict[tuple[str, int], str]:
     """(operationId, status) -> the entry that lets a target answer that undocumented status."""
     found = {}

@@ -51,11 +51,7 @@ def _new_value(bigv, machine, name, schema):
 
 
 # attribute -> the register entry its being writable rests on (keymap: DOC's list only)
-RESTS_ON = {
-    cover.attribute: cover.entry
-    for cover in register.check_covers().get("vm_update_applied", ())
-    if cover.attribute
-}
+RESTS_ON = register.attribute_entries("vm_update_applied")
 
 
 @scenario("5a7f3c22-update-each-writable", "vm.update", provisions=[{"power_on": False}])
