@@ -88,6 +88,12 @@ def _stop_on_sigterm() -> None:
     help="An earlier summary.json (or its report directory): fail only on new problems.",
 )
 @click.option("--max-vms", type=click.IntRange(min=1), help="Machines alive at once at most.")
+@click.option(
+    "--deadline",
+    metavar="DURATION",
+    help="How long the run may take, e.g. 45m, 90s, 2h or none (default: 30m); past it, "
+    "what has not run is reported as not run and the reports are marked incomplete.",
+)
 def main(**flags: Any) -> None:
     """Run the conformance suite against a BigV endpoint and write the reports.
 

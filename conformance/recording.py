@@ -159,9 +159,24 @@ class Collector:
         self.retries: dict[str, int] = {}
         self.errors: list[str] = []
         self.interrupted = False
+        self.collected: dict[str, None] = {}  # node ids, in order
+        self.finished: set[str] = set()
+        self.not_run: list[dict[str, str]] = []  # {"test", "how"}: stopped or not started
 
     def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
         self.interrupted = True
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.collected.update(dict.fromkeys(item.nodeid for item in session.items))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """Under pytest-xdist each worker tells what it collected (every test)."""
+        self.collected.update(dict.fromkeys(ids))
+
+    def unfinished(self) -> list[str]:
+        """The tests collected that never reported an end (a run interrupted)."""
+        return [nodeid for nodeid in self.collected if nodeid not in self.finished]
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -173,10 +188,18 @@ class Collector:
         self.errors.append(str(excrepr).strip().splitlines()[-1])
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if (
+            report.when == "teardown"
+            or report.skipped
+            or (report.failed and report.when == "setup")
+        ):
+            self.finished.add(report.nodeid)
         for name, value in report.user_properties:
             if name != USER_PROPERTY:
                 continue
             payload = json.loads(value)
+            if payload.get("not_run"):
+                self.not_run.append(payload["not_run"])
             self.observations += [Observation.from_dict(o) for o in payload["observations"]]
             for label, exchange in payload["examples"].items():
                 self.examples.setdefault(label, exchange)

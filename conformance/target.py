@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from conformance.deadline import DEFAULT_DEADLINE, parse_duration
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EMULATOR_TARGET_FILE = REPO_ROOT / "fixtures" / "targets" / "emulator.toml"
 
@@ -44,6 +46,7 @@ ENVIRONMENT = {
     "max_vms": "BIGV_MAX_VMS",
     "credentials_file": "BIGV_CREDENTIALS_FILE",
     "cluster_domain": "BIGV_CLUSTER_DOMAIN",
+    "deadline": "BIGV_DEADLINE",
 }
 CREDENTIAL_KEYS = ("user", "password", "otp", "otp_command", "token")
 
@@ -91,6 +94,8 @@ class Target:
     emulator_seed_file: Path | None = None
     rate_limit: float | None = None  # requests per second, None: no cap
     max_vms: int | None = None  # machines alive at once, None: no cap
+    # seconds the run may take (conformance.deadline), None: no deadline
+    deadline: float | None = DEFAULT_DEADLINE
     # No credentials were given: the reference emulator's seeded user is tried
     default_credentials: bool = False
 
@@ -190,6 +195,8 @@ def _convert(name: str, value: Any, origin: str) -> Any:
             if isinstance(value, bool):
                 return value
             return {"true": True, "1": True, "false": False, "0": False}[str(value).lower()]
+        if name == "deadline":
+            return parse_duration(value)
         if name in ("report_dir", "expectations", "emulator_seed_file", "baseline"):
             return Path(value)
         if name == "emulator_args":

@@ -24,7 +24,7 @@ from markupsafe import Markup
 from conformance import redaction
 from conformance.judging import register
 from conformance.report import charts, documentation
-from conformance.results import OUTCOMES, Observation, Problem, Summary, scrub
+from conformance.results import OUTCOMES, Observation, Problem, Summary, incomplete_line, scrub
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -389,8 +389,17 @@ def _examples(examples: dict[str, Any]) -> list[ExampleView]:
 
 
 def _verdict_sentence(summary: Summary, problems: list[ProblemView]) -> str:
+    text = _judged_sentence(summary, problems)
+    if summary.incomplete:
+        text += f" {incomplete_line(summary)}"
+    return text
+
+
+def _judged_sentence(summary: Summary, problems: list[ProblemView]) -> str:
     required = [p for p in problems if p.level == "required"]
     advisory = len(problems) - len(required)
+    if summary.incomplete and not required:
+        return "No required check failed in what ran, but the run did not finish."
     if summary.conformant:
         text = "Every required check passed: the target behaves as the original documentation says."
         if advisory:

@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from conformance.report import documentation
-from conformance.results import Problem, Summary, stale_advice
+from conformance.results import Problem, Summary, incomplete_line, stale_advice
 
 MAX_PROBLEMS = 8
 
@@ -124,6 +124,15 @@ def print_summary(console: Console, summary: Summary, report_dir: Any) -> None:
         )
         for entry in summary.stale_deviations[:MAX_PROBLEMS]:
             console.print(f"[yellow]![/yellow] {escape(stale_advice(entry))}", highlight=False)
+
+    for cause in data["blocked"]:
+        console.print(
+            f"[yellow]Blocked:[/yellow] {len(cause['tests'])} scenario(s) not judged, blocked "
+            f"by {escape(cause['cause'])} (first met by {escape(cause['established_by'])})",
+            highlight=False,
+        )
+    if summary.incomplete:
+        console.print(f"[bold red]{escape(incomplete_line(summary))}[/bold red]", highlight=False)
 
     score = data["score"]
     colour = "green" if summary.conformant else "red"

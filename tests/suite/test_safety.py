@@ -123,7 +123,9 @@ def test_a_killed_run_is_swept_clean(emulator, tmp_path):
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_an_interrupted_run_cleans_up(emulator, tmp_path, signum):
+def test_an_interrupted_run_cleans_up_and_reports_what_ran_as_incomplete(
+    emulator, tmp_path, signum
+):
     before = emulator.snapshot()
     process = _start_and_wait_for_machines(emulator, tmp_path)
     process.send_signal(signum)
@@ -131,6 +133,15 @@ def test_an_interrupted_run_cleans_up(emulator, tmp_path, signum):
     assert process.returncode == 130, errors
     assert "Traceback" not in errors
     assert emulator.snapshot() == before
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["verdict"] == "INCOMPLETE" and summary["complete"] is False
+    assert summary["conformant"] is False
+    assert summary["incomplete"]["reason"] == signal.Signals(signum).name
+    assert summary["incomplete"]["tests"], "the tests the signal cut short are listed"
+    assert summary["score"]["required"]["passed"] > 0, "what ran before the signal is judged"
+    assert "Incomplete: it was interrupted" in (tmp_path / "report.html").read_text()
+    assert "The run is incomplete" in (tmp_path / "summary.md").read_text()
+    assert 'name="complete"' in (tmp_path / "junit.xml").read_text()
 
 
 def test_a_credentials_file_must_be_private(tmp_path):
