@@ -282,6 +282,8 @@ class Summary:
     expectations: dict[str, Any] | None = None
     # the baseline given (--baseline), if any: the comparison with it (compare.Comparison)
     baseline: dict[str, Any] | None = None
+    # contract coverage (conformance.coverage.compute), if measured
+    coverage: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         link_stopped_scenarios(self.observations)
@@ -412,6 +414,7 @@ class Summary:
             "retries": dict(sorted(self.retries.items())),
             "silent_points": self.silent_points(),
             "baseline": self.baseline,
+            "coverage": self.coverage,
         }
 
 

@@ -23,7 +23,7 @@ from rich.console import Console
 
 import spec
 from bigv_conformance import __version__
-from conformance import discovery, plugin, report
+from conformance import coverage, discovery, plugin, report
 from conformance.client import OtpCommandFailed
 from conformance.embedded import EmulatorFailed, embedded_emulator
 from conformance.progress import progress_for
@@ -171,6 +171,13 @@ def run(target: Target, console: Console) -> RunOutcome:
         observations=collector.observations,
         traffic=collector.traffic,
         retries=collector.retries,
+        coverage=coverage.compute(
+            collector.tally,
+            collector.value_lists,
+            spec.rules(),
+            target.unreachable,
+            target.min_coverage,
+        ),
     )
     if baseline is not None:
         comparing.apply_baseline(summary, baseline, str(target.baseline))
@@ -188,8 +195,11 @@ def run(target: Target, console: Console) -> RunOutcome:
             f"could not reach it); reports in {report_dir}; if it comes back, "
             "`bigv-conformance sweep` removes what the run left"
         )
+    covered = summary.coverage is None or summary.coverage["met"] is not False
     return RunOutcome(
-        EXIT_CONFORMANT if summary.conformant else EXIT_NOT_CONFORMANT, summary, report_dir
+        EXIT_CONFORMANT if summary.conformant and covered else EXIT_NOT_CONFORMANT,
+        summary,
+        report_dir,
     )
 
 

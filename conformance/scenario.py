@@ -20,8 +20,8 @@ import spec
 from conformance.api import Api, Reply
 from conformance.judging.verdict import ConformanceFailure, expect, note
 from conformance.provisioning import Provisioner, creation_body, documented_attributes
+from conformance.recording import recorded_lifecycle as lifecycle
 from conformance.safety import Budget, Names
-from spec import lifecycle
 
 DOCUMENTED_ATTRIBUTES = tuple(spec.api()["components"]["schemas"]["VirtualMachine"]["properties"])
 

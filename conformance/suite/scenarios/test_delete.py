@@ -2,8 +2,8 @@
 
 from conformance.judging.verdict import expect, step
 from conformance.provisioning import documented_attributes
+from conformance.recording import recorded_lifecycle as lifecycle
 from conformance.scenario import expect_refused, expect_status, scenario
-from spec import lifecycle
 
 
 def _listed(bigv, machine_id, **query):

@@ -8,8 +8,8 @@ import spec
 from conformance.judging import register
 from conformance.judging.checks import hostname_problem
 from conformance.judging.verdict import expect, note, step
+from conformance.recording import recorded_lifecycle as lifecycle
 from conformance.scenario import expect_status, scenario
-from spec import lifecycle
 
 API = spec.api()
 UPDATE = API["components"]["schemas"]["VirtualMachineUpdate"]["properties"]
