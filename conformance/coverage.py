@@ -34,7 +34,15 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import spec
 
-FACETS = ("responses", "parameters", "values", "rules", "links")
+FACETS = {  # facet -> what it counts (the reports say it beside the figures)
+    "responses": "documented responses (operation and status) answered to a request of the "
+    "operation",
+    "parameters": "documented values of query parameters (include_deleted, purge, view, ...) sent",
+    "values": "values of the lists request bodies draw from (enums, the target's "
+    "/definitions) used",
+    "rules": "rows of spec/rules.yaml a test derived what it expected of the target from",
+    "links": "OpenAPI links of the spec followed (a request carrying what an earlier answer gave)",
+}
 TOTAL_DEFINITION = "the mean of the percentages of the five facets"
 # formats whose value is several keys of their list joined (Signal.data: "dash-separated")
 JOINED_FORMATS = {"bigv-sendkeys": "-"}
@@ -517,6 +525,23 @@ def compute(
         "minimum": minimum,
         "met": None if minimum is None else total >= minimum,
     }
+
+
+def summary_line(coverage: Mapping[str, Any]) -> str:
+    """The figures in one line: the total and each facet, covered of total."""
+    facets = ", ".join(
+        f"{name} {facet['covered']}/{facet['total']}" for name, facet in coverage["facets"].items()
+    )
+    return f"Contract coverage {coverage['total']:.1f}% ({facets}; {coverage['definition']})"
+
+
+def gap_line(gap: Mapping[str, Any]) -> str:
+    """One documented response not observed: not reachable on this target and why, or not
+    observed (no reason given)."""
+    where = f"{gap['operation_id']} {gap['status']}"
+    if gap.get("reason"):
+        return f"{where}: not reachable on this target: {gap['reason']}"
+    return f"{where}: not observed"
 
 
 def shortfall(coverage: Mapping[str, Any] | None) -> str | None:

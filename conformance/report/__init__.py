@@ -21,7 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from conformance import redaction
+from conformance import coverage, redaction
 from conformance.judging import register
 from conformance.report import charts, documentation
 from conformance.results import OUTCOMES, Observation, Problem, Summary, scrub
@@ -467,6 +467,7 @@ def context(summary: Summary, examples: dict[str, Any]) -> dict[str, Any]:
         "outcomes_chart": charts.outcomes_per_operation(chart_rows),
         "times_chart": charts.response_times(time_rows) if time_rows else None,
         "examples": _examples(examples),
+        "facet_meaning": coverage.FACETS,
         "symbol": SYMBOL,
         "kind_names": {"property": "property run", "stateful": "stateful run"},
         "css": Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),
