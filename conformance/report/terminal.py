@@ -147,8 +147,9 @@ def _print_coverage(console: Console, figures: dict[str, Any] | None) -> None:
     if not figures:
         return
     console.print(f"[bold]{escape(coverage.summary_line(figures))}[/bold]", highlight=False)
-    for gap in figures["gaps"][:MAX_PROBLEMS]:
+    gaps = sorted(figures["gaps"], key=lambda gap: gap["reason"] is not None)  # unexplained first
+    for gap in gaps[:MAX_PROBLEMS]:
         mark = "[dim]○[/dim]" if gap["reason"] else "[yellow]?[/yellow]"
         console.print(f"{mark} {escape(coverage.gap_line(gap))}", highlight=False)
-    if len(figures["gaps"]) > MAX_PROBLEMS:
-        console.print(f"... and {len(figures['gaps']) - MAX_PROBLEMS} more in the report")
+    if len(gaps) > MAX_PROBLEMS:
+        console.print(f"... and {len(gaps) - MAX_PROBLEMS} more in the report")
