@@ -8,7 +8,7 @@ import pytest
 import spec
 from conformance.api import Api
 from conformance.judging.verdict import expect, step
-from conformance.scenario import expect_status, sample_requests, scenario
+from conformance.scenario import expect_status, sample_requests, scenario, with_run_names
 from conformance.suite_schema import auth_schema
 
 
@@ -252,7 +252,7 @@ def test_every_write_where_the_user_may_only_read_is_403_and_changes_nothing(big
         if operation_id not in WRITING:
             continue
         with step(f"2. {operation_id} in {readonly!r}"):
-            reply = bigv.api.call(operation_id, path=path, body=_named(bigv, body))
+            reply = bigv.api.call(operation_id, path=path, body=with_run_names(bigv.names, body))
             expect_status(reply, 403, "the user may read this account but not change it")
     with step("3. unchanged"):
         after, _, _ = _state_of(bigv, readonly)
@@ -261,16 +261,3 @@ def test_every_write_where_the_user_may_only_read_is_403_and_changes_nothing(big
             "A refused write changed the account",
             f"before -> after: {before} -> {after}",
         )
-
-
-def _named(bigv, body):
-    """A body whose new objects carry the run's prefix (a target that wrongly accepts the
-    write makes objects `bigv-conformance sweep` knows)."""
-    if not isinstance(body, dict):
-        return body
-    named = {**body}
-    if "name" in named:
-        named["name"] = bigv.names.fresh("r")
-    if isinstance(named.get("virtual_machine"), dict):
-        named["virtual_machine"] = _named(bigv, named["virtual_machine"])
-    return named

@@ -10,7 +10,13 @@ import spec
 from conformance.judging import violations
 from conformance.judging.verdict import expect, note, step
 from conformance.provisioning import documented_attributes
-from conformance.scenario import expect_refused, expect_status, sample_requests, scenario
+from conformance.scenario import (
+    expect_refused,
+    expect_status,
+    sample_requests,
+    scenario,
+    with_run_names,
+)
 
 API = spec.api()
 SCHEMAS = API["components"]["schemas"]
@@ -37,7 +43,7 @@ def test_unknown_account_group_and_machine_are_404_everywhere(bigv, machines):
             if "{" + part + "}" not in template:
                 continue
             with step(f"{number}. {operation_id} with an unknown {part}"):
-                body = _prefixed(bigv, body) if isinstance(body, dict) else body
+                body = with_run_names(bigv.names, body)
                 reply = bigv.api.call(operation_id, path=path | {part: missing}, body=body)
                 expect_status(reply, 404, f"an unknown {part} is not found")
 
@@ -277,7 +283,7 @@ def test_a_very_large_body_is_refused_and_changes_nothing(bigv, machines, operat
     ]
     before = _own_state(bigv, machine_id)
     with step(f"2. {operation_id} of 2 MiB"):
-        padded = {**_prefixed(bigv, body), "padding": "x" * TOO_LARGE}
+        padded = {**with_run_names(bigv.names, body), "padding": "x" * TOO_LARGE}
         reply = bigv.api.call(operation_id, path=path, body=padded)
         created = reply.json if 200 <= reply.status < 300 else None
         _forget(bigv, machines, operation_id, created)
@@ -333,16 +339,6 @@ def _documented(operation_id, answer):
     return [
         {key: item.get(key) for key in sorted(names)} for item in items if isinstance(item, dict)
     ]
-
-
-def _prefixed(bigv, body):
-    """The documented body, with the run's prefix on the names of new machines and groups."""
-    named = dict(body)
-    if "name" in named:
-        named["name"] = bigv.names.fresh("t")
-    if isinstance(named.get("virtual_machine"), dict):
-        named["virtual_machine"] = {**named["virtual_machine"], "name": bigv.names.fresh("t")}
-    return named
 
 
 def _forget(bigv, machines, operation_id, created):
