@@ -103,8 +103,12 @@ def query_parameters() -> dict[str, dict[str, tuple[str, ...]]]:
     return found
 
 
-def _walk(document, schema, path, owner, seen) -> Iterable[tuple[tuple[str, ...], str, str]]:
-    """(path in the body, list id, format) of every value drawn from a list."""
+Position = tuple[tuple[str, ...], str, str, tuple[str, ...]]  # path, list id, format, enum
+
+
+def _walk(document, schema, path, owner, seen) -> Iterable[Position]:
+    """Every place of a body whose value is drawn from a list: (path in the body, list id,
+    the `bigv-*` format naming a /definitions section, or the schema's `enum`)."""
     while isinstance(schema, dict) and "$ref" in schema:
         ref = schema["$ref"]
         if ref in seen:
@@ -116,9 +120,9 @@ def _walk(document, schema, path, owner, seen) -> Iterable[tuple[tuple[str, ...]
         return
     section = document.get("x-definition-formats", {}).get(schema.get("format", ""))
     if section:
-        yield path, section, schema["format"]
+        yield path, section, schema["format"], ()
     elif "enum" in schema and path:
-        yield path, f"{owner}.{path[-1]}", ""
+        yield path, f"{owner}.{path[-1]}", "", tuple(map(str, schema["enum"]))
     for name, inner in schema.get("properties", {}).items():
         yield from _walk(document, inner, (*path, name), owner, seen)
     if "items" in schema:
@@ -132,8 +136,8 @@ def _walk(document, schema, path, owner, seen) -> Iterable[tuple[tuple[str, ...]
 
 
 @cache
-def value_positions() -> dict[str, tuple[tuple[tuple[str, ...], str, str], ...]]:
-    """label -> (path in the JSON body, list id, format) of the values drawn from a list."""
+def value_positions() -> dict[str, tuple[Position, ...]]:
+    """label -> the places of its JSON body whose values are drawn from a list."""
     found = {}
     for label, operation in operations().items():
         body = operation.definition.get("requestBody", {})
@@ -148,35 +152,11 @@ def value_lists(definitions: Mapping[str, Any]) -> dict[str, list[str]]:
     """list id -> its values: the enums of request bodies, and the /definitions sections
     request bodies draw from (the target's own lists)."""
     lists: dict[str, list[str]] = {}
-    for label, positions in value_positions().items():
-        document = operations()[label].document
-        for path, list_id, format_name in positions:
-            if format_name:
-                values = definitions.get(list_id) or []
-            else:
-                values = _enum_at(document, operations()[label], path)
+    for positions in value_positions().values():
+        for _, list_id, format_name, enum in positions:
+            values = (definitions.get(list_id) or []) if format_name else enum
             lists.setdefault(list_id, [str(value) for value in values])
     return lists
-
-
-def _enum_at(document: dict[str, Any], operation: Operation, path: tuple[str, ...]) -> list:
-    body = spec.resolve(document, operation.definition["requestBody"])
-    schema = spec.resolve(document, body["content"]["application/json"]["schema"])
-    for part in path:
-        schema = spec.resolve(document, schema)
-        schema = schema.get("items", {}) if part == "*" else _property(document, schema, part)
-    return list(spec.resolve(document, schema).get("enum", []))
-
-
-def _property(document: dict[str, Any], schema: dict[str, Any], name: str) -> dict[str, Any]:
-    if name in schema.get("properties", {}):
-        return schema["properties"][name]
-    for key in ("allOf", "anyOf", "oneOf"):
-        for inner in schema.get(key, []):
-            found = _property(document, spec.resolve(document, inner), name)
-            if found:
-                return found
-    return {}
 
 
 @cache
@@ -317,7 +297,7 @@ def request_facts(
             body = json.loads(request_body)
         except ValueError:
             body = None
-        for path, list_id, format_name in positions:
+        for path, list_id, format_name, _ in positions:
             known = set(lists.get(list_id, ()))
             for value in _values_at(body, path):
                 if not isinstance(value, str):
