@@ -221,6 +221,8 @@ def _state_of(bigv, account):
         if operation_id == "listVirtualMachines" and items:
             machine = items[0]["id"]
             path["virtual_machine"] = machine
+            read = bigv.api.call("getVirtualMachine", path=path, query={"include_deleted": True})
+            expect_status(read, 200, f"the user may read the machines of {account!r}")
         if operation_id == "listDiscs" and items:
             disc = items[0]["id"]
     return state, machine, disc
@@ -230,7 +232,7 @@ def _state_of(bigv, account):
 def test_every_write_where_the_user_may_only_read_is_403_and_changes_nothing(bigv):
     """
     1. Read an account the user may read but not change: its groups, the machines of its
-       default group and the discs of the first machine.
+       default group (the first by the id the list gave) and the discs of the first.
     2. Send one request of every operation that changes something (PUT, POST, DELETE) to
        that account and those objects: 403 each ("403 if you try to PUT/POST/DELETE ...
        without having appropriate permissions").
