@@ -12,6 +12,7 @@ import click
 from rich.console import Console
 
 from conformance.client import OtpCommandFailed
+from conformance.coverage import shortfall
 from conformance.report.terminal import print_summary
 from conformance.target import ConfigError, load_target
 
@@ -94,6 +95,11 @@ def _stop_on_sigterm() -> None:
     help="How long the run may take, e.g. 45m, 90s, 2h or none (default: 30m); past it, "
     "what has not run is reported as not run and the reports are marked incomplete.",
 )
+@click.option(
+    "--min-coverage",
+    metavar="PCT",
+    help="Fail (exit 1) when the contract coverage is below PCT percent.",
+)
 def main(**flags: Any) -> None:
     """Run the conformance suite against a BigV endpoint and write the reports.
 
@@ -118,6 +124,9 @@ def main(**flags: Any) -> None:
     if outcome.summary is None:
         fail("the suite could not run (pytest usage or internal error)")
     print_summary(console, outcome.summary, outcome.report_dir)
+    short = shortfall(outcome.summary.coverage)
+    if short:
+        click.echo(f"bigv-conformance: {short}", err=True)
     sys.exit(outcome.code)
 
 

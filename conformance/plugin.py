@@ -122,7 +122,7 @@ def after_call(context_: Any, case: Any, response: Any) -> None:
     exchange = _recorded(response, current.run.credentials.secrets)
     RECORDER.example(case.operation.label, exchange)
     if safety.pinning():
-        RECORDER.exchange(case.operation.label, exchange)
+        RECORDER.exchange(case.operation.label, exchange, body)
 
 
 @schemathesis.hook
@@ -303,6 +303,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         "traffic": RECORDER.traffic,
         "retries": RECORDER.retries(),
         "not_run": {"test": test_id, "how": not_run} if not_run else None,
+        "coverage": RECORDER.coverage_payload(),
     }
     report.user_properties.append((USER_PROPERTY, json.dumps(payload)))
 

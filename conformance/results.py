@@ -287,6 +287,8 @@ class Summary:
     baseline: dict[str, Any] | None = None
     # a run that did not finish (the deadline, SIGTERM, Ctrl-C): incomplete() says how
     incomplete: dict[str, Any] | None = None
+    # contract coverage (conformance.coverage.compute), if measured
+    coverage: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         link_stopped_scenarios(self.observations)
@@ -444,6 +446,7 @@ class Summary:
             "silent_points": self.silent_points(),
             "blocked": self.blocked(),
             "baseline": self.baseline,
+            "coverage": self.coverage,
         }
 
 

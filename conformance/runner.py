@@ -28,7 +28,7 @@ from rich.console import Console
 
 import spec
 from bigv_conformance import __version__
-from conformance import deadline, discovery, plugin, report
+from conformance import coverage, deadline, discovery, plugin, report
 from conformance.client import OtpCommandFailed
 from conformance.embedded import EmulatorFailed, embedded_emulator
 from conformance.progress import progress_for
@@ -254,6 +254,13 @@ def run(target: Target, console: Console) -> RunOutcome:
         traffic=collector.traffic,
         retries=collector.retries,
         incomplete=cut_short,
+        coverage=coverage.compute(
+            collector.tally,
+            collector.value_lists,
+            spec.rules(),
+            target.unreachable,
+            target.min_coverage,
+        ),
     )
     if baseline is not None:
         comparing.apply_baseline(summary, baseline, str(target.baseline))
@@ -274,8 +281,11 @@ def run(target: Target, console: Console) -> RunOutcome:
         )
     if interruption.reason in ("SIGINT", "SIGTERM"):
         return RunOutcome(EXIT_INTERRUPTED, summary, report_dir)
+    covered = summary.coverage is None or summary.coverage["met"] is not False
     return RunOutcome(
-        EXIT_CONFORMANT if summary.conformant else EXIT_NOT_CONFORMANT, summary, report_dir
+        EXIT_CONFORMANT if summary.conformant and covered else EXIT_NOT_CONFORMANT,
+        summary,
+        report_dir,
     )
 
 

@@ -19,7 +19,7 @@ from schemathesis.core.failures import Failure
 import spec
 from conformance import context
 from conformance.judging import register
-from spec import lifecycle
+from conformance.recording import recorded_lifecycle as lifecycle
 
 API = spec.api()
 UPDATE_FIELDS = set(API["components"]["schemas"]["VirtualMachineUpdate"]["properties"])

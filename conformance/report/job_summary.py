@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from conformance import coverage
 from conformance.results import Summary, incomplete_line
 
 MAX_LINES = 10  # problems (and silent points) listed; the rest are counted
@@ -49,6 +50,8 @@ def render(summary: Summary, report: str = "report.html") -> str:
         f"{score['deviations']['accepted']}; noted where the documentation is silent: "
         f"{score['noted']}.",
     ]
+    if data.get("coverage"):
+        out += ["", coverage.summary_line(data["coverage"]) + "."]
     baseline = data.get("baseline")
     if baseline:
         out += [
