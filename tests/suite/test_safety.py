@@ -87,7 +87,9 @@ def test_the_machine_cap_holds(emulator, tmp_path):
     assert 0 < peak <= 3, peak
 
 
-def _start_and_wait_for_machines(emulator, tmp_path) -> subprocess.Popen:
+def _start_and_wait_for_machines(emulator, tmp_path, signals: int = 0) -> subprocess.Popen:
+    """A run that has created machines (some made while the tests are collected) and, with
+    `signals`, sent that many signals to them (tests are running)."""
     process = subprocess.Popen(
         run_command(emulator.url, tmp_path),
         stdout=subprocess.DEVNULL,
@@ -96,8 +98,10 @@ def _start_and_wait_for_machines(emulator, tmp_path) -> subprocess.Popen:
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        creates = [r for r in emulator.requests() if r[0] == "POST" and r[2] == 202]
-        if len(creates) >= 15:
+        served = emulator.requests()
+        creates = [r for r in served if r[0] == "POST" and r[2] == 202]
+        sent = [r for r in served if r[0] == "POST" and r[1].endswith("/signal")]
+        if len(creates) >= 15 and len(sent) >= signals:
             return process
         time.sleep(0.2)
     process.kill()
@@ -127,7 +131,7 @@ def test_an_interrupted_run_cleans_up_and_reports_what_ran_as_incomplete(
     emulator, tmp_path, signum
 ):
     before = emulator.snapshot()
-    process = _start_and_wait_for_machines(emulator, tmp_path)
+    process = _start_and_wait_for_machines(emulator, tmp_path, signals=5)
     process.send_signal(signum)
     _, errors = process.communicate(timeout=300)
     assert process.returncode == 130, errors
