@@ -22,10 +22,8 @@ unless the first is killed and the second survives.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import platform
 import shutil
 import socket
 import subprocess
@@ -36,8 +34,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-sys.path.insert(0, str(HERE))
+sys.path[:0] = [str(HERE), str(HERE.parent)]
 
+import common  # noqa: E402
 import sampling  # noqa: E402
 
 PYTHON = sys.executable
@@ -180,20 +179,6 @@ def stop_workers(workers: list[subprocess.Popen]) -> None:
             worker.wait()
 
 
-def machine() -> str:
-    cpus = os.cpu_count()
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    python = platform.python_version()
-    return f"{platform.system()} {platform.machine()}, {cpus} cores ({model}), Python {python}"
-
-
 def prove(work: Path, suite_seed: int, timeout: float) -> int:
     broken = copy_tree(work / "proof-broken")
     source = broken / PROOF_FILE
@@ -287,10 +272,12 @@ def main(argv: list[str] | None = None) -> int:
             }
         )
     counts = Counter(r["outcome"] for r in results)
+    about = common.machine_description("cosmic-ray", "schemathesis")
     summary = {
-        "engine": "cosmic-ray " + _version("cosmic-ray"),
-        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": machine(),
+        "engine": about["versions"].split(",")[0],
+        "date": about["date"],
+        "machine": f"{about['machine']}; {about['os']}; Python {about['python']}",
+        "versions": about["versions"],
         "command": " ".join(["python bench/mutation/run.py", *(argv or sys.argv[1:])]),
         "mutants": len(pairs),
         "in_scope": len(in_scope),
@@ -306,19 +293,22 @@ def main(argv: list[str] | None = None) -> int:
         "counts": {name: counts.get(name, 0) for name in sampling.OUTCOMES},
         "results": sorted(results, key=lambda r: r["key"]),
     }
-    name = "rerun.json" if args.only else "results.json"
+    if args.only:
+        # Re-runs accumulate, the latest of each mutant winning: how survivors are confirmed.
+        reruns_file = work / "reruns.json"
+        reruns = json.loads(reruns_file.read_text()) if reruns_file.exists() else {}
+        for result in summary["results"]:
+            reruns[result["key"]] = {**result, "date": summary["date"]}
+        reruns_file.write_text(json.dumps(reruns, indent=1, sort_keys=True) + "\n")
+        name = "rerun.json"
+    else:
+        name = "results.json"
     (work / name).write_text(json.dumps(summary, indent=1) + "\n")
     print(f"{summary['counts']} in {summary['seconds']:.0f} s; {work / name}")
     for result in summary["results"]:
         if result["outcome"] == sampling.SURVIVED:
             print(f"survived: {result['key']} (line {result['line']})")
     return 0
-
-
-def _version(package: str) -> str:
-    import importlib.metadata
-
-    return importlib.metadata.version(package)
 
 
 if __name__ == "__main__":

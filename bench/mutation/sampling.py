@@ -166,6 +166,14 @@ def outcome(worker_outcome: str, test_outcome: str | None, output: str | None) -
     return INCOMPETENT  # the judge itself failed: no verdict to count
 
 
+def advisory_findings(output: str | None) -> list[str]:
+    """The advisory problems the judge listed (a CONFORMANT run may report some)."""
+    mark = "problem: [advisory] "
+    return [
+        line.removeprefix(mark) for line in (output or "").splitlines() if line.startswith(mark)
+    ]
+
+
 @dataclass(frozen=True)
 class Score:
     counts: Mapping[str, int]
