@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 import tomllib
+from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -38,7 +39,8 @@ def one_line_diff(diff: str | None) -> str:
             removed.append(line[1:].strip())
         elif line.startswith("+"):
             added.append(line[1:].strip())
-    return f"`{' / '.join(removed)}` → `{' / '.join(added) or '(removed)'}`"
+    text = f"`{' / '.join(removed)}` → `{' / '.join(added) or '(removed)'}`"
+    return text.replace("|", "\\|")  # a table cell
 
 
 def read_triage(path: Path) -> dict[str, dict[str, str]]:
@@ -56,10 +58,15 @@ def after_checks(results: list[dict], reruns: dict[str, dict]) -> list[dict]:
     return [{**result, **reruns.get(result["key"], {})} for result in results]
 
 
-def score_line(label: str, results: list[dict], triage: dict[str, dict[str, str]]) -> str:
+def counts_of(results: list[dict]) -> dict[str, int]:
     counts = {name: 0 for name in sampling.OUTCOMES}
     for result in results:
-        counts[result["outcome"]] += 1
+        counts[sampling.recount(result["outcome"], result["output"])] += 1
+    return counts
+
+
+def score_line(label: str, results: list[dict], triage: dict[str, dict[str, str]]) -> str:
+    counts = counts_of(results)
     equivalent = sum(
         1
         for result in results
@@ -79,9 +86,15 @@ def score_line(label: str, results: list[dict], triage: dict[str, dict[str, str]
 def figures(run: dict, reruns: dict[str, dict], triage: dict[str, dict[str, str]]) -> list[str]:
     results = run["results"]
     minutes = run["seconds"] / 60
+    versions = run.get("versions", run["engine"])  # runs before 17e5f84 name the engine only
     left_out = "; ".join(f"{count}: {reason}" for reason, count in run["left_out"].items())
+    verdicts = Counter(
+        triage.get(result["key"], {}).get("verdict", "not triaged")
+        for result in results
+        if result["outcome"] == sampling.SURVIVED
+    )
     lines = [
-        f"Run `{run['command']}` on {run['date']}: {run['machine']}; {run['versions']}.",
+        f"Run `{run['command']}` on {run['date']}: {run['machine']}; {versions}.",
         "",
         f"- Mutants: {run['mutants']} made by every operator of {run['engine']} over "
         f"`emulator/` (less the modules it never mutates), {run['in_scope']} in scope; left "
@@ -99,10 +112,27 @@ def figures(run: dict, reruns: dict[str, dict], triage: dict[str, dict[str, str]
     ]
     if reruns:
         lines.append(score_line("after the checks added", after_checks(results, reruns), triage))
+    reported = sum(
+        1
+        for result in results
+        if result["outcome"] == sampling.SURVIVED
+        and sampling.advisory_findings(reruns.get(result["key"], result)["output"])
+    )
+    judged_in_scope = sampling.Score(counts_of(results), verdicts["equivalent"])
+    in_scope = judged_in_scope.judged - verdicts["out of scope"]
     lines += [
         "",
         "score = killed (all three kinds) / (killed + survived - equivalent); incompetent "
         "mutants have no verdict and count in neither.",
+        "",
+        f"Leaving out the survivors triaged *out of scope* as well (each argued in the table): "
+        f"{judged_in_scope.killed} / {in_scope} = "
+        f"{100.0 * judged_in_scope.killed / in_scope if in_scope else 0.0:.1f}% killed.",
+        "",
+        "Survivors by triage: "
+        + ", ".join(f"{verdict} {count}" for verdict, count in sorted(verdicts.items()))
+        + f"; {reported} of them reported by the suite as advisory failures (after the checks "
+        "added).",
     ]
     return lines
 

@@ -22,8 +22,8 @@ unless the first is killed and the second survives.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -67,23 +67,14 @@ def judge_command(suite_seed: int) -> str:
 
 
 def judge(tree: Path, suite_seed: int, timeout: float) -> tuple[str, str, float]:
-    """Run the judge once in `tree`: (outcome, output, seconds)."""
+    """Run the judge once in `tree`, as cosmic-ray's workers run it (its own run_tests: the
+    timeout kills the whole process group): (outcome, output, seconds)."""
+    from cosmic_ray.testing import run_tests
+
     started = time.monotonic()
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    try:
-        done = subprocess.run(
-            judge_command(suite_seed).split(),
-            cwd=tree,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return sampling.TIMEOUT, "timeout", time.monotonic() - started
-    test = "survived" if done.returncode == 0 else "killed"
-    return sampling.outcome("normal", test, done.stdout), done.stdout, time.monotonic() - started
+    with contextlib.chdir(tree):
+        test, output = run_tests(judge_command(suite_seed), timeout)
+    return sampling.outcome("normal", test.value, output), output, time.monotonic() - started
 
 
 def free_port() -> int:

@@ -160,10 +160,17 @@ def outcome(worker_outcome: str, test_outcome: str | None, output: str | None) -
     if text.strip() == "timeout":  # what cosmic-ray records when it kills a run on its timeout
         return TIMEOUT
     if f"{JUDGE_MARK}2" in text:
-        return KILLED_EXIT_2
+        # cosmic-ray wrote code that is not Python: not a mutant at all, so no verdict
+        return INCOMPETENT if "SyntaxError" in text else KILLED_EXIT_2
     if f"{JUDGE_MARK}1" in text:
         return KILLED
     return INCOMPETENT  # the judge itself failed: no verdict to count
+
+
+def recount(counted: str, output: str | None) -> str:
+    """A result counted by an earlier version of `outcome`, counted again from the judge's
+    output (which alone tells the kinds of kill apart)."""
+    return outcome("normal", "killed", output) if counted in (KILLED, KILLED_EXIT_2) else counted
 
 
 def advisory_findings(output: str | None) -> list[str]:

@@ -92,6 +92,12 @@ def test_sample_is_reproducible_whatever_the_listing_order():
             sampling.KILLED_EXIT_2,
         ),
         ("normal", "killed", "timeout", sampling.TIMEOUT),
+        (
+            "normal",
+            "killed",
+            "judge: exit 2\n... SyntaxError: invalid syntax",
+            sampling.INCOMPETENT,
+        ),
         ("normal", "survived", "judge: exit 0\nverdict: CONFORMANT", sampling.SURVIVED),
         ("normal", "killed", "Traceback (most recent call last):", sampling.INCOMPETENT),
         ("exception", "incompetent", "Traceback", sampling.INCOMPETENT),
@@ -123,6 +129,13 @@ def test_one_line_diff():
     )
     assert report.one_line_diff(diff) == "`if a == b:` → `if a != b:`"
     assert report.one_line_diff("-    raise X\n") == "`raise X` → `(removed)`"
+    assert report.one_line_diff("-a | b\n+a & b\n") == "`a \\| b` → `a & b`"  # a table cell
+
+
+def test_recount_tells_kills_apart_by_the_output_alone():
+    assert sampling.recount(sampling.KILLED_EXIT_2, "judge: exit 2\nSyntaxError") == "incompetent"
+    assert sampling.recount(sampling.KILLED, "judge: exit 1") == sampling.KILLED
+    assert sampling.recount(sampling.SURVIVED, "judge: exit 0") == sampling.SURVIVED
 
 
 def test_advisory_findings_of_a_conformant_run():
