@@ -19,7 +19,8 @@ from conformance import client, safety
 from conformance.context import RunContext
 from conformance.judging import verdict
 
-Recorder = Callable[[str, str, "client.Exchange", verdict.Judgement], None]
+# (operationId, label, exchange, judgement, the answer's decoded JSON)
+Recorder = Callable[[str, str, "client.Exchange", verdict.Judgement, Any], None]
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,9 @@ class Api:
             )
         exchange = client.record(response, self.run.credentials.secrets, time.monotonic() - started)
         judgement = verdict.judge(case, response) if self.strict else verdict.Judgement()
+        decoded = client.json_or_none(response)
         if self.recorder:
-            self.recorder(operation_id, operation.label, exchange, judgement)
+            self.recorder(operation_id, operation.label, exchange, judgement, decoded)
         if judgement.broken:  # inferred and silent points are recorded, never a stop
             first = judgement.broken[0]
             failure = first.failure
@@ -106,7 +108,7 @@ class Api:
         return Reply(
             operation_id,
             response.status_code,
-            client.json_or_none(response),
+            decoded,
             dict(response.headers),
             exchange,
         )

@@ -12,6 +12,7 @@ import click
 from rich.console import Console
 
 from conformance.client import OtpCommandFailed
+from conformance.coverage import shortfall
 from conformance.report.terminal import print_summary
 from conformance.target import ConfigError, load_target
 
@@ -88,6 +89,17 @@ def _stop_on_sigterm() -> None:
     help="An earlier summary.json (or its report directory): fail only on new problems.",
 )
 @click.option("--max-vms", type=click.IntRange(min=1), help="Machines alive at once at most.")
+@click.option(
+    "--deadline",
+    metavar="DURATION",
+    help="How long the run may take, e.g. 45m, 90s, 2h or none (default: 30m); past it, "
+    "what has not run is reported as not run and the reports are marked incomplete.",
+)
+@click.option(
+    "--min-coverage",
+    metavar="PCT",
+    help="Fail (exit 1) when the contract coverage is below PCT percent.",
+)
 def main(**flags: Any) -> None:
     """Run the conformance suite against a BigV endpoint and write the reports.
 
@@ -112,6 +124,9 @@ def main(**flags: Any) -> None:
     if outcome.summary is None:
         fail("the suite could not run (pytest usage or internal error)")
     print_summary(console, outcome.summary, outcome.report_dir)
+    short = shortfall(outcome.summary.coverage)
+    if short:
+        click.echo(f"bigv-conformance: {short}", err=True)
     sys.exit(outcome.code)
 
 

@@ -18,7 +18,7 @@ import requests
 import schemathesis
 
 import spec
-from conformance import client, provisioning, redaction, safety
+from conformance import client, deadline, provisioning, redaction, safety
 from conformance.judging import verdict
 from conformance.judging.tiers import STATED
 from conformance.recording import (
@@ -47,6 +47,7 @@ CREATE_LABELS = {
     if operation_id in safety.CREATES_MACHINE
 }
 CALL_PASSED = pytest.StashKey[bool]()
+NOT_STARTED = pytest.StashKey[bool]()  # skipped because the run's deadline had passed
 POINT_TAKEN = pytest.StashKey[bool]()  # the scenario ended where the target took another side
 
 __all__ = ["PREFIX_VARIABLE", "TARGET_VARIABLE", "UNREACHABLE", "Collector", "new_prefix", "state"]
@@ -121,7 +122,7 @@ def after_call(context_: Any, case: Any, response: Any) -> None:
     exchange = _recorded(response, current.run.credentials.secrets)
     RECORDER.example(case.operation.label, exchange)
     if safety.pinning():
-        RECORDER.exchange(case.operation.label, exchange)
+        RECORDER.exchange(case.operation.label, exchange, body)
 
 
 @schemathesis.hook
@@ -234,6 +235,26 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: Any):
     yield
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Past the run's deadline a test is not started (nor its fixtures set up)."""
+    if deadline.passed():
+        item.stash[NOT_STARTED] = True
+        pytest.skip(f"not run: {_deadline_said()}")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """While a test's body runs, no request starts past the deadline (deadline.check)."""
+    with deadline.enforced():
+        yield
+
+
+def _deadline_said() -> str:
+    given = target_from_environment().deadline if os.environ.get(TARGET_VARIABLE) else None
+    return f"the run's deadline (--deadline {deadline.describe(given)}) had passed"
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function):
     """A scenario that cannot go on past a point where the target took another side than
@@ -250,6 +271,17 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function):
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
     report = outcome.get_result()
+    error = call.excinfo.value if call.excinfo else None
+    not_run = None
+    if report.when == "setup" and item.stash.get(NOT_STARTED, False):
+        not_run = "not started"
+    elif isinstance(error, deadline.DeadlinePassed | deadline.Blocked):
+        # not a failure of the target: the test was stopped, or met an established cause
+        stopped = isinstance(error, deadline.DeadlinePassed)
+        reason = f"stopped: {_deadline_said()}" if stopped else error.title
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {reason}")
+        not_run = "stopped" if stopped else None
     if report.when == "call":
         item.stash[CALL_PASSED] = report.passed
     if report.when != "call" and not (report.failed or report.skipped):
@@ -270,6 +302,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         "examples": RECORDER.examples,
         "traffic": RECORDER.traffic,
         "retries": RECORDER.retries(),
+        "not_run": {"test": test_id, "how": not_run} if not_run else None,
+        "coverage": RECORDER.coverage_payload(),
     }
     report.user_properties.append((USER_PROPERTY, json.dumps(payload)))
 
@@ -294,8 +328,13 @@ def _failure_details(call: pytest.CallInfo) -> dict[str, Any]:
 
 def _scenario_observation(item, report, call, test_id: str, capability: str) -> dict[str, Any]:
     details = _failure_details(call) if report.failed else {}
-    if report.skipped:
-        details = {"title": "skipped", "message": str(call.excinfo.value) if call.excinfo else ""}
+    error = call.excinfo.value if call.excinfo else None
+    if isinstance(error, deadline.Blocked):
+        details = {"title": error.title, "message": error.message}
+    elif isinstance(error, deadline.DeadlinePassed):
+        details = {"title": "stopped", "message": f"Stopped: {_deadline_said()}."}
+    elif report.skipped:
+        details = {"title": "skipped", "message": str(error) if error else ""}
     return Observation(
         test_id=test_id,
         kind="scenario",
@@ -315,6 +354,7 @@ def _scenario_observation(item, report, call, test_id: str, capability: str) -> 
             if details.get("operation") and details.get("check", "scenario") != "scenario"
             else None
         ),
+        blocked_by=error.cause.test_id if isinstance(error, deadline.Blocked) else None,
     ).to_dict()
 
 

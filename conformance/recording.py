@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 import spec
-from conformance import client, redaction, transport
-from conformance.judging import checks
+from conformance import client, coverage, redaction, transport
 from conformance.judging.tiers import STATED, Basis
 from conformance.results import Observation, empty_traffic
+from spec import lifecycle
 
 USER_PROPERTY = "bigv"
 
@@ -25,6 +25,7 @@ CAPABILITY_BY_LABEL = {
     f"{method} {path}": operation["x-capability"] for method, path, operation in OPERATIONS.values()
 }
 UNREACHABLE = "connection"  # the check name of a test that could not reach the target
+RULES = spec.rules()
 
 
 class ItemRecorder:
@@ -32,6 +33,10 @@ class ItemRecorder:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        # the lists request bodies draw values from (coverage.value_lists of the target's
+        # /definitions), set once the process knows them; shipped with its first report
+        self.value_lists: dict[str, list[str]] | None = None
+        self.lists_shipped = False
         self.reset(None, "", "")
 
     def reset(self, test_id: str | None, kind: str, name: str) -> None:
@@ -42,6 +47,8 @@ class ItemRecorder:
         self.notes: dict[tuple[str, str, str | None], dict[str, Any]] = {}
         self.examples: dict[str, dict[str, Any]] = {}
         self.traffic: dict[str, dict[str, Any]] = {}
+        self.tally = coverage.empty_tally()  # what the test exercised of the contract
+        self.opened: list[tuple[coverage.Link, dict[str, str]]] = []  # links answers opened
         self.retried_before = transport.retried()
         self.started = time.monotonic()
 
@@ -54,8 +61,10 @@ class ItemRecorder:
             if count > self.retried_before.get(status, 0)
         }
 
-    def exchange(self, label: str, exchange: client.Exchange) -> None:
-        """Count one response of an operation: its status and how long it took."""
+    def exchange(self, label: str, exchange: client.Exchange, body: Any = None) -> None:
+        """Count one response of an operation: its status and how long it took, and what it
+        exercised of the contract (`body`: the answer's decoded JSON, when the caller has it
+        whole; the exchange keeps a shortened copy)."""
         with self.lock:
             seen = self.traffic.setdefault(label, empty_traffic())
             status = str(exchange.status)
@@ -63,6 +72,43 @@ class ItemRecorder:
             seen["count"] += 1
             seen["seconds"] += exchange.elapsed
             seen["max"] = max(seen["max"], exchange.elapsed)
+            self._exercised(label, exchange, body)
+
+    def _exercised(self, label: str, exchange: client.Exchange, body: Any) -> None:
+        facts = coverage.request_facts(
+            label,
+            exchange.method,
+            exchange.url,
+            exchange.request_body,
+            exchange.status,
+            self.value_lists or {},
+        )
+        coverage.add_facts(self.tally, label, facts)
+        if facts["status"] is None:  # another method than the operation's (a probe)
+            return
+        parameters = coverage.request_parameters(label, exchange.url)
+        for link, values in self.opened:
+            if link.target == label and coverage.follows(link, values, parameters):
+                self.tally["links"].add(link.id)
+        if body is None:
+            try:
+                body = json.loads(exchange.response_body or "null")
+            except ValueError:
+                body = None
+        self.opened += coverage.link_sources(label, exchange.status, parameters, body)
+
+    def rules(self, *rows: str) -> None:
+        """rules.yaml rows the running test derived what it expects of the target from."""
+        with self.lock:
+            self.tally["rules"].update(rows)
+
+    def coverage_payload(self) -> dict[str, Any]:
+        """What this test exercised, for its report (and the value lists, once a process)."""
+        payload = {"tally": coverage.as_json(self.tally)}
+        if self.value_lists is not None and not self.lists_shipped:
+            payload["lists"] = self.value_lists
+            self.lists_shipped = True
+        return payload
 
     def check(
         self,
@@ -125,6 +171,8 @@ class ItemRecorder:
     def _observation(
         self, label, check, outcome, capability, level_of, result: str | None = None
     ) -> dict[str, Any]:
+        from conformance.judging import checks  # which imports this module's lifecycle
+
         operation_capability = CAPABILITY_BY_LABEL.get(label)
         capability_name = checks.capability_of(check, operation_capability) or capability
         basis = outcome.get("basis", "stated")
@@ -149,6 +197,46 @@ class ItemRecorder:
 RECORDER = ItemRecorder()
 
 
+class RecordedLifecycle:
+    """spec.lifecycle as the suite's tests and checks use it: a prediction made from rules.yaml
+    records the rows it came from as exercised (conformance.coverage, facet `rules`)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(lifecycle, name)
+
+    def apply(self, operation_id: str, state: Any, request: Any) -> lifecycle.Outcome:
+        outcome = lifecycle.apply(operation_id, state, request)
+        refused = outcome.refused is not None
+        RECORDER.rules(*coverage.applied_rows(RULES, operation_id, outcome.applied, refused))
+        return outcome
+
+    def settled(self, operation_id: str, state: Any, request: Any, keys: tuple[str, ...]):
+        self.apply(operation_id, state, request)
+        return lifecycle.settled(operation_id, state, request, keys)
+
+    def create(self, request: Any) -> lifecycle.Outcome:
+        table = RULES["create"]
+        defaulted = any(key not in request for key in table["then_from_request"])
+        RECORDER.rules("create/then_from_request", *(["create/request_defaults"] * defaulted))
+        return lifecycle.create(request)
+
+    def hidden(self, operation_id: str, deleted: bool, query: Any) -> bool:
+        if deleted and operation_id in RULES["hidden"]["operations"]:
+            RECORDER.rules(f"hidden/{operation_id}")
+        return lifecycle.hidden(operation_id, deleted, query)
+
+    def hostname(self, name: str, group: str, account: str, cluster_domain: str) -> str:
+        RECORDER.rules("derived/hostname")
+        return lifecycle.hostname(name, group, account, cluster_domain)
+
+    def head_is_set(self, state: Any) -> bool:
+        RECORDER.rules("derived/head")
+        return lifecycle.head_is_set(state)
+
+
+recorded_lifecycle = RecordedLifecycle()
+
+
 class Collector:
     """Gathers the observations and examples of every test (in the controlling process)."""
 
@@ -157,11 +245,28 @@ class Collector:
         self.examples: dict[str, dict[str, Any]] = {}
         self.traffic: dict[str, dict[str, Any]] = {}
         self.retries: dict[str, int] = {}
+        self.tally = coverage.empty_tally()  # what every test exercised of the contract
+        self.value_lists: dict[str, list[str]] = {}
         self.errors: list[str] = []
         self.interrupted = False
+        self.collected: dict[str, None] = {}  # node ids, in order
+        self.finished: set[str] = set()
+        self.not_run: list[dict[str, str]] = []  # {"test", "how"}: stopped or not started
 
     def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
         self.interrupted = True
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.collected.update(dict.fromkeys(item.nodeid for item in session.items))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """Under pytest-xdist each worker tells what it collected (every test)."""
+        self.collected.update(dict.fromkeys(ids))
+
+    def unfinished(self) -> list[str]:
+        """The tests collected that never reported an end (a run interrupted)."""
+        return [nodeid for nodeid in self.collected if nodeid not in self.finished]
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -173,13 +278,25 @@ class Collector:
         self.errors.append(str(excrepr).strip().splitlines()[-1])
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if (
+            report.when == "teardown"
+            or report.skipped
+            or (report.failed and report.when == "setup")
+        ):
+            self.finished.add(report.nodeid)
         for name, value in report.user_properties:
             if name != USER_PROPERTY:
                 continue
             payload = json.loads(value)
+            if payload.get("not_run"):
+                self.not_run.append(payload["not_run"])
             self.observations += [Observation.from_dict(o) for o in payload["observations"]]
             for label, exchange in payload["examples"].items():
                 self.examples.setdefault(label, exchange)
+            exercised = payload.get("coverage", {})
+            coverage.merge(self.tally, exercised.get("tally", {}))
+            for list_id, values in exercised.get("lists", {}).items():
+                self.value_lists.setdefault(list_id, values)
             for status, count in payload.get("retries", {}).items():
                 self.retries[status] = self.retries.get(status, 0) + count
             for label, seen in payload.get("traffic", {}).items():

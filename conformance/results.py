@@ -54,6 +54,9 @@ class Observation:
     # point where the record is silent; and the entry of spec/register.yaml, if any.
     basis: str = "stated"
     register: str | None = None
+    # A skipped scenario that met a cause another scenario established (deadline.Blocked):
+    # the test id of that scenario; the cause is the title.
+    blocked_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -282,21 +285,36 @@ class Summary:
     expectations: dict[str, Any] | None = None
     # the baseline given (--baseline), if any: the comparison with it (compare.Comparison)
     baseline: dict[str, Any] | None = None
+    # a run that did not finish (the deadline, SIGTERM, Ctrl-C): incomplete() says how
+    incomplete: dict[str, Any] | None = None
+    # contract coverage (conformance.coverage.compute), if measured
+    coverage: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         link_stopped_scenarios(self.observations)
 
     @property
-    def conformant(self) -> bool:
-        """True when no required check failed (accepted deviations aside).
+    def complete(self) -> bool:
+        return self.incomplete is None
 
-        Stale deviations (listed but no longer failing) are reported, never a failure.
+    @property
+    def conformant(self) -> bool:
+        """True when the run finished and no required check failed (accepted deviations
+        aside). Stale deviations (listed but no longer failing) are reported, never a
+        failure; a run cut short is never conformant.
         """
-        return not any(o.outcome == "failed" and o.level == "required" for o in self.observations)
+        return self.complete and not self.failed_required()
+
+    def failed_required(self) -> bool:
+        return any(o.outcome == "failed" and o.level == "required" for o in self.observations)
 
     @property
     def verdict(self) -> str:
-        return "CONFORMANT" if self.conformant else "NOT CONFORMANT"
+        """CONFORMANT; NOT CONFORMANT (a required check failed, finished or not); or
+        INCOMPLETE (cut short before any required check failed)."""
+        if self.failed_required():
+            return "NOT CONFORMANT"
+        return "CONFORMANT" if self.complete else "INCOMPLETE"
 
     def counts(self, key: str) -> dict[str, dict[str, int]]:
         """Outcome counts grouped by an observation attribute (capability, check, ...)."""
@@ -361,6 +379,19 @@ class Summary:
     def deviations(self) -> list[Observation]:
         return [o for o in self.observations if o.outcome == "deviation"]
 
+    def blocked(self) -> list[dict[str, Any]]:
+        """Scenarios not judged because they met a cause another scenario established (a
+        wait that timed out), one entry per cause, in the order they were met."""
+        causes: dict[tuple[str, str], list[str]] = {}
+        for o in self.observations:
+            if o.blocked_by:
+                cause = (o.title.removeprefix("Blocked by: "), o.blocked_by)
+                causes.setdefault(cause, []).append(o.test_id)
+        return [
+            {"cause": cause, "established_by": by, "tests": tests}
+            for (cause, by), tests in causes.items()
+        ]
+
     def problems(self) -> list[Problem]:
         """The failures, one entry per rule broken."""
         return group_problems(self.failures())
@@ -376,6 +407,8 @@ class Summary:
             "format": SUMMARY_FORMAT,
             "verdict": self.verdict,
             "conformant": self.conformant,
+            "complete": self.complete,
+            "incomplete": self.incomplete,
             "target": self.target,
             "versions": self.versions,
             "seed": self.seed,
@@ -411,7 +444,9 @@ class Summary:
             "stale_deviations": self.stale_deviations,
             "retries": dict(sorted(self.retries.items())),
             "silent_points": self.silent_points(),
+            "blocked": self.blocked(),
             "baseline": self.baseline,
+            "coverage": self.coverage,
         }
 
 
@@ -561,7 +596,24 @@ def write_junit(summary: Summary, path: Any) -> None:
                 time="0.000",
             )
             ElementTree.SubElement(case, "skipped", message=stale_advice(entry))
+    if summary.incomplete:  # a failure of its own: a run cut short must not look green
+        suite = ElementTree.SubElement(
+            root, "testsuite", name="run", tests="1", failures="1", skipped="0"
+        )
+        case = ElementTree.SubElement(suite, "testcase", classname="run", name="complete")
+        failure = ElementTree.SubElement(case, "failure", message=incomplete_line(summary))
+        failure.text = "\n".join(
+            f"{entry['how']}: {entry['test']}" for entry in summary.incomplete["tests"]
+        )
     ElementTree.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def incomplete_line(summary: Summary) -> str:
+    """One sentence on why a run is incomplete and what it left unjudged."""
+    data = summary.incomplete or {}
+    said, count = data.get("said", "it was cut short"), len(data.get("tests", []))
+    unjudged = f"; {count} test{'s were' if count != 1 else ' was'} not run to the end"
+    return f"The run is incomplete: {said}{unjudged if count else ''}."
 
 
 def stale_advice(entry: dict[str, Any]) -> str:

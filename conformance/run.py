@@ -19,7 +19,7 @@ import schemathesis
 from hypothesis import strategies as st
 
 import spec
-from conformance import client, context, safety
+from conformance import client, context, coverage, safety
 from conformance.api import Api
 from conformance.pool import Pool
 from conformance.provisioning import Provisioner
@@ -77,9 +77,10 @@ def register_definition_formats(definitions: dict[str, Any]) -> None:
     """Generate `bigv-*` formatted strings from the target's own definitions."""
     for format_name, section in API["x-definition-formats"].items():
         values = definitions.get(section) or spec.definitions_table(API)[section]
-        if format_name == "bigv-sendkeys":
-            keys = [key for key in values if "-" not in key]
-            strategy = st.lists(st.sampled_from(keys), min_size=1, max_size=3).map("-".join)
+        joiner = coverage.JOINED_FORMATS.get(format_name)
+        if joiner:
+            keys = [key for key in values if joiner not in key]
+            strategy = st.lists(st.sampled_from(keys), min_size=1, max_size=3).map(joiner.join)
         else:
             strategy = st.sampled_from(list(values))
         schemathesis.openapi.format(format_name, strategy)
@@ -113,6 +114,7 @@ class RunState:
         )
         context.set_current(self.run)
         register_definition_formats(self.run.definitions)
+        RECORDER.value_lists = coverage.value_lists(self.run.definitions)
         report_dir = Path(target.report_dir)
         report_dir.mkdir(parents=True, exist_ok=True)
         self.prefix = os.environ.get(PREFIX_VARIABLE) or new_prefix()
@@ -189,9 +191,9 @@ def state() -> RunState:
 
 
 def _record_scenario_call(
-    operation_id: str, label: str, exchange: client.Exchange, judgement
+    operation_id: str, label: str, exchange: client.Exchange, judgement, body: Any = None
 ) -> None:
-    RECORDER.exchange(label, exchange)
+    RECORDER.exchange(label, exchange, body)
     known = state().run.credentials.secrets
     for outcome in judgement.outcomes:
         RECORDER.check(label, outcome.check, outcome.failure, exchange, known, outcome.basis)

@@ -1,15 +1,20 @@
 """One run of the suite: reach the target, run the tests under pytest, write the reports.
 
-`run` returns the exit code of design.md section 3: 0 conformant, 1 not conformant, 2 a usage
-or configuration error or a target that cannot be reached.
+`run` returns the exit code of design.md section 3: 0 conformant, 1 not conformant (or cut
+short by the run's deadline), 2 a usage or configuration error or a target that cannot be
+reached; 130 when SIGINT (Ctrl-C) or SIGTERM stopped it. A run cut short still writes every
+report, of what ran, marked incomplete.
 """
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import datetime
 import os
 import platform
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +28,7 @@ from rich.console import Console
 
 import spec
 from bigv_conformance import __version__
-from conformance import discovery, plugin, report
+from conformance import coverage, deadline, discovery, plugin, report
 from conformance.client import OtpCommandFailed
 from conformance.embedded import EmulatorFailed, embedded_emulator
 from conformance.progress import progress_for
@@ -34,7 +39,7 @@ from conformance.target import Target, worker_count
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
 
-EXIT_CONFORMANT, EXIT_NOT_CONFORMANT, EXIT_USAGE = 0, 1, 2
+EXIT_CONFORMANT, EXIT_NOT_CONFORMANT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class RunError(Exception):
@@ -122,6 +127,76 @@ def versions() -> dict[str, str]:
     }
 
 
+class Interruption:
+    """Why a run was cut short, if it was: SIGINT, SIGTERM, or the deadline's hard stop
+    (the deadline passed GRACE seconds ago and tests are still running)."""
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+
+    def on_signal(self, signum: int, frame: Any) -> None:
+        self.reason = self.reason or signal.Signals(signum).name
+        raise KeyboardInterrupt
+
+    def hard_stop(self) -> None:
+        self.reason = "deadline"
+        _thread.interrupt_main()
+
+    @contextlib.contextmanager
+    def armed(self, ends: float | None) -> Iterator[None]:
+        """SIGINT and SIGTERM stop the tests (their cleanup runs, then the reports are
+        written), and so does the deadline's hard stop."""
+        timer = None
+        if ends is not None:
+            timer = threading.Timer(max(0.0, ends + deadline.GRACE - time.time()), self.hard_stop)
+            timer.daemon = True
+            timer.start()
+        main = threading.current_thread() is threading.main_thread()
+        saved = (
+            {number: signal.signal(number, self.on_signal) for number in _STOPPING} if main else {}
+        )
+        try:
+            yield
+        finally:
+            if timer is not None:
+                timer.cancel()
+            for number, handler in saved.items():
+                signal.signal(number, handler)
+
+
+_STOPPING = (signal.SIGINT, signal.SIGTERM)
+
+
+def incomplete(
+    collector: plugin.Collector, interruption: Interruption, target: Target
+) -> dict[str, Any] | None:
+    """What summary.json says of a run cut short (None for a run that finished): why, and
+    every test not run, stopped on the way, or (interrupted) never finished."""
+    tests = list(collector.not_run)
+    if collector.interrupted:
+        group = f"@{plugin.CREATING_GROUP}"  # pytest-xdist's suffix of a grouped test
+        tests += [
+            {"test": nodeid.removesuffix(group), "how": "not finished"}
+            for nodeid in collector.unfinished()
+        ]
+    if not tests and not collector.interrupted:
+        return None
+    reason = interruption.reason or ("deadline" if collector.not_run else "SIGINT")
+    said = (
+        f"the run's deadline (--deadline {deadline.describe(target.deadline)}) passed"
+        if reason == "deadline"
+        else f"it was interrupted ({reason})"
+    )
+    if not collector.collected:
+        said += " before the tests were collected"
+    return {
+        "reason": reason,
+        "said": said,
+        "deadline": deadline.describe(target.deadline),
+        "tests": tests,
+    }
+
+
 def run(target: Target, console: Console) -> RunOutcome:
     """Run the whole suite against the target and write the reports."""
     from conformance import compare as comparing
@@ -137,6 +212,8 @@ def run(target: Target, console: Console) -> RunOutcome:
     (report_dir / "ledger.jsonl").unlink(missing_ok=True)
     started_at = datetime.datetime.now(datetime.UTC)
     started = time.monotonic()
+    ends = time.time() + target.deadline if target.deadline else None
+    interruption = Interruption()
     collector = plugin.Collector()
     progress = progress_for(console)
     progress.phase(
@@ -146,20 +223,25 @@ def run(target: Target, console: Console) -> RunOutcome:
         environment = {
             plugin.TARGET_VARIABLE: live.to_json(),
             plugin.PREFIX_VARIABLE: plugin.new_prefix(),
+            deadline.DEADLINE_VARIABLE: f"{ends:.3f}" if ends else "",
         }
-        with _environment(environment):
+        with _environment(environment), interruption.armed(ends):
             try:
                 code = pytest.main(pytest_arguments(live), plugins=[collector, progress])
+            except KeyboardInterrupt:  # one that came while pytest itself was ending
+                collector.interrupted, code = True, pytest.ExitCode.INTERRUPTED
             finally:
                 if not target.embedded:
-                    _final_sweep(live, environment[plugin.PREFIX_VARIABLE])
-    if collector.interrupted:
-        raise KeyboardInterrupt  # the plugin purged what the run created before pytest returned
+                    with _signals_held():
+                        _final_sweep(live, environment[plugin.PREFIX_VARIABLE])
     if collector.errors:
         raise RunError(f"the suite could not be loaded: {collector.errors[0]}")
     if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
         return RunOutcome(EXIT_USAGE, None, report_dir)
-    if code == pytest.ExitCode.NO_TESTS_COLLECTED or not collector.observations:
+    cut_short = incomplete(collector, interruption, target)
+    if cut_short is None and (
+        code == pytest.ExitCode.NO_TESTS_COLLECTED or not collector.observations
+    ):
         raise RunError("the suite collected no tests for this profile")
     summary = Summary(
         target=_describe(target, live),
@@ -171,16 +253,25 @@ def run(target: Target, console: Console) -> RunOutcome:
         observations=collector.observations,
         traffic=collector.traffic,
         retries=collector.retries,
+        incomplete=cut_short,
+        coverage=coverage.compute(
+            collector.tally,
+            collector.value_lists,
+            spec.rules(),
+            target.unreachable,
+            target.min_coverage,
+        ),
     )
     if baseline is not None:
         comparing.apply_baseline(summary, baseline, str(target.baseline))
     if accepted is not None:
         expectations.apply(summary, accepted)
     progress.phase(f"writing the reports in {report_dir}")
-    write_summary(summary, report_dir / "summary.json")
-    write_junit(summary, report_dir / "junit.xml")
-    report.write_html(summary, collector.examples, report_dir / "report.html")
-    job_summary.write(summary, report_dir / "summary.md", report_dir / "report.html")
+    with _signals_held():  # a second Ctrl-C does not cut the reports short
+        write_summary(summary, report_dir / "summary.json")
+        write_junit(summary, report_dir / "junit.xml")
+        report.write_html(summary, collector.examples, report_dir / "report.html")
+        job_summary.write(summary, report_dir / "summary.md", report_dir / "report.html")
     unreachable = [o for o in summary.observations if o.check == plugin.UNREACHABLE]
     if unreachable:
         raise Unreachable(
@@ -188,9 +279,28 @@ def run(target: Target, console: Console) -> RunOutcome:
             f"could not reach it); reports in {report_dir}; if it comes back, "
             "`bigv-conformance sweep` removes what the run left"
         )
+    if interruption.reason in ("SIGINT", "SIGTERM"):
+        return RunOutcome(EXIT_INTERRUPTED, summary, report_dir)
+    covered = summary.coverage is None or summary.coverage["met"] is not False
     return RunOutcome(
-        EXIT_CONFORMANT if summary.conformant else EXIT_NOT_CONFORMANT, summary, report_dir
+        EXIT_CONFORMANT if summary.conformant and covered else EXIT_NOT_CONFORMANT,
+        summary,
+        report_dir,
     )
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM ignored while the run cleans up or writes its reports."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {number: signal.signal(number, signal.SIG_IGN) for number in _STOPPING}
+    try:
+        yield
+    finally:
+        for number, handler in saved.items():
+            signal.signal(number, handler)
 
 
 def _final_sweep(live: Target, prefix: str) -> None:

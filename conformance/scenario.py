@@ -17,11 +17,13 @@ import pytest
 import requests
 
 import spec
+from conformance import deadline
 from conformance.api import Api, Reply
 from conformance.judging.verdict import ConformanceFailure, expect, note
 from conformance.provisioning import Provisioner, creation_body, documented_attributes
+from conformance.recording import RECORDER
+from conformance.recording import recorded_lifecycle as lifecycle
 from conformance.safety import Budget, Names
-from spec import lifecycle
 
 DOCUMENTED_ATTRIBUTES = tuple(spec.api()["components"]["schemas"]["VirtualMachine"]["properties"])
 
@@ -251,7 +253,12 @@ class Machines:
 
     def wait_for(self, machine_id: Any, what: str, group: str | None = None, **wanted: Any) -> dict:
         """Poll the machine until every wanted attribute has its value (a 202 while it is
-        provisioned is fine: record §5.1); `last_wait` keeps (seconds waited, polls)."""
+        provisioned is fine: record §5.1); `last_wait` keeps (seconds waited, polls).
+
+        Bounded: an answer about another machine fails at once (the check vm_read_by_id, as
+        every answer is judged); a wait that times out
+        establishes its cause (deadline.CAUSES), and a later wait that sees the same gives
+        up after a short grace, its scenario blocked by that cause."""
         target = self.api.run.target
         started = time.monotonic()
         polls = 0
@@ -271,14 +278,33 @@ class Machines:
                 self.last_wait = (time.monotonic() - started, polls)
                 return seen
             waited = time.monotonic() - started
+            shown = {key: seen.get(key, "<absent>") for key in wanted}
+            cause = (
+                reply.status,
+                tuple(sorted((k, repr(v), repr(shown[k])) for k, v in wanted.items())),
+            )
+            last_seen = (
+                f"Virtual machine {machine_id}: wanted {wanted}, last seen {shown} "
+                f"(status {reply.status}) after {waited:.1f}s."
+            )
+            # a state provisioning may still change gets a short grace; an error answer none
+            settling = reply.status in (200, 202)
+            grace = min(deadline.BLOCKED_GRACE, target.wait_timeout) if settling else 0.0
+            established = deadline.CAUSES.get(cause)
+            if established is not None and waited >= grace:
+                raise deadline.Blocked(established, last_seen, grace)
             if waited >= target.wait_timeout:
-                shown = {key: seen.get(key, "<absent>") for key in wanted}
-                raise ConformanceFailure(
-                    f"Timed out waiting for {what}",
-                    f"Virtual machine {machine_id}: wanted {wanted}, last seen {shown} "
-                    f"(status {reply.status}) after {waited:.1f}s.",
+                failure = ConformanceFailure(
+                    f"Timed out waiting for {what}"
+                    if settling
+                    else f"A machine reads {reply.status} while waiting for {what}",
+                    last_seen,
                     exchange=reply.exchange.as_dict(),
                 )
+                deadline.CAUSES.establish(
+                    cause, deadline.Cause(failure.title, RECORDER.test_id or "")
+                )
+                raise failure
             time.sleep(target.poll_interval)
 
     def purge_all(self) -> list[str]:
@@ -316,6 +342,19 @@ def _sent(reply: Reply) -> dict[str, Any]:
     except ValueError:
         return {}
     return sent if isinstance(sent, dict) else {}
+
+
+def with_run_names(names: Names, body: Any) -> Any:
+    """A documented request body whose new machine or group is named with the run's prefix:
+    whatever a target makes of it, by mistake too, is one `bigv-conformance sweep` knows."""
+    if not isinstance(body, dict):
+        return body
+    named = dict(body)
+    if "name" in named:
+        named["name"] = names.fresh("t")
+    if isinstance(named.get("virtual_machine"), dict):
+        named["virtual_machine"] = with_run_names(names, named["virtual_machine"])
+    return named
 
 
 def sample_requests(machine_id: Any, **path: Any) -> list[tuple[str, dict[str, Any], Any]]:

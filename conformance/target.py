@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from conformance.deadline import DEFAULT_DEADLINE, parse_duration
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EMULATOR_TARGET_FILE = REPO_ROOT / "fixtures" / "targets" / "emulator.toml"
 
@@ -44,6 +46,9 @@ ENVIRONMENT = {
     "max_vms": "BIGV_MAX_VMS",
     "credentials_file": "BIGV_CREDENTIALS_FILE",
     "cluster_domain": "BIGV_CLUSTER_DOMAIN",
+    "deadline": "BIGV_DEADLINE",
+    "readonly_account": "BIGV_READONLY_ACCOUNT",
+    "min_coverage": "BIGV_MIN_COVERAGE",
 }
 CREDENTIAL_KEYS = ("user", "password", "otp", "otp_command", "token")
 
@@ -77,6 +82,10 @@ class Target:
     token: str | None = field(default=None, repr=False)
     requires_otp: bool = False
     foreign_account: str | None = None  # an account the user must not be able to see
+    readonly_account: str | None = None  # an account the user may read but not change
+    min_coverage: float | None = None  # percent: a run whose contract coverage is below fails
+    # "operationId status" -> why this target cannot answer that documented response
+    unreachable: dict[str, str] = field(default_factory=dict)
     auth_url: str | None = None  # the auth service for session tokens; "{url}" = the target
     profile: str = "full"
     max_examples: int = 10
@@ -91,6 +100,8 @@ class Target:
     emulator_seed_file: Path | None = None
     rate_limit: float | None = None  # requests per second, None: no cap
     max_vms: int | None = None  # machines alive at once, None: no cap
+    # seconds the run may take (conformance.deadline), None: no deadline
+    deadline: float | None = DEFAULT_DEADLINE
     # No credentials were given: the reference emulator's seeded user is tried
     default_credentials: bool = False
 
@@ -161,6 +172,8 @@ def _read_target_file(path: Path) -> dict[str, Any]:
         flat["emulator_args"] = emulator["args"]
     if "seed_file" in emulator:
         flat["emulator_seed_file"] = str((path.parent / emulator["seed_file"]).resolve())
+    if "unreachable" in data.get("coverage", {}):
+        flat["unreachable"] = data["coverage"]["unreachable"]
     known = {f.name for f in dataclasses.fields(Target)}
     unknown = sorted(set(flat) - known)
     if unknown:
@@ -186,10 +199,19 @@ def _convert(name: str, value: Any, origin: str) -> Any:
             if number <= 0:
                 raise ValueError("must be positive")
             return number
+        if name == "min_coverage":
+            number = float(value)
+            if not 0 <= number <= 100:
+                raise ValueError("a percentage")
+            return number
+        if name == "unreachable":
+            return {str(key): str(reason) for key, reason in dict(value).items()}
         if name == "requires_otp":
             if isinstance(value, bool):
                 return value
             return {"true": True, "1": True, "false": False, "0": False}[str(value).lower()]
+        if name == "deadline":
+            return parse_duration(value)
         if name in ("report_dir", "expectations", "emulator_seed_file", "baseline"):
             return Path(value)
         if name == "emulator_args":

@@ -1,4 +1,5 @@
-"""Being polite to a real cloud: a request-rate cap, and retries of 429 and 503.
+"""Being polite to a real cloud: a request-rate cap, and retries of 429 and 503; and
+bounded: no request waits longer than REQUEST_TIMEOUT, none starts past the run's deadline.
 
 A `requests` adapter mounted on the run's session. A 429 or 503 is retried with backoff,
 honouring `Retry-After`; each retry is counted (the report shows them) and the last answer is
@@ -15,10 +16,13 @@ from typing import Any
 
 from requests.adapters import HTTPAdapter
 
+from conformance import deadline
+
 RETRIED_STATUSES = frozenset({429, 503})
 MAX_RETRIES = 4
 MAX_DELAY = 30.0  # seconds: the longest wait a Retry-After may ask for
 BACKOFF = 0.5  # seconds, doubled on each attempt when there is no Retry-After
+REQUEST_TIMEOUT = 60.0  # seconds to connect, and between bytes of the answer
 
 
 class RateLimiter:
@@ -74,7 +78,8 @@ def retried() -> dict[str, int]:
 
 
 class PoliteAdapter(HTTPAdapter):
-    """Rate-limits every request and retries 429 and 503 answers."""
+    """Rate-limits every request, retries 429 and 503 answers, gives up on an answer that
+    does not come (REQUEST_TIMEOUT) and sends nothing past the run's deadline."""
 
     def __init__(self, limiter: RateLimiter, retries: int = MAX_RETRIES, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -83,7 +88,10 @@ class PoliteAdapter(HTTPAdapter):
 
     def send(self, request: Any, **kwargs: Any) -> Any:
         attempt = 0
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = REQUEST_TIMEOUT
         while True:
+            deadline.check()
             self.limiter.wait()
             response = super().send(request, **kwargs)
             if response.status_code not in RETRIED_STATUSES or attempt >= self.retries:

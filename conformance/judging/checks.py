@@ -19,7 +19,7 @@ from schemathesis.core.failures import Failure
 import spec
 from conformance import context
 from conformance.judging import register
-from spec import lifecycle
+from conformance.recording import recorded_lifecycle as lifecycle
 
 API = spec.api()
 UPDATE_FIELDS = set(API["components"]["schemas"]["VirtualMachineUpdate"]["properties"])
@@ -170,6 +170,24 @@ def vm_hostname_derivation(ctx: Any, response: Any, case: Any) -> None:
         if problem is not None:
             part, title, message = problem
             _fail(case, title, message, attribute="hostname", part=part)
+
+
+@registered("vm.read")
+def vm_read_by_id(ctx: Any, response: Any, case: Any) -> None:
+    """A machine read by its id answers that machine (the id it was addressed by)."""
+    if _operation_id(case) != "getVirtualMachine" or not 200 <= response.status_code < 300:
+        return
+    addressed = str((case.path_parameters or {}).get("virtual_machine", ""))
+    machine = _json(response)
+    if not addressed.isdigit() or not isinstance(machine, dict) or "id" not in machine:
+        return
+    if str(machine["id"]) != addressed:
+        _fail(
+            case,
+            "Reading a machine by id answers another machine",
+            f"GET of virtual machine {addressed} answered virtual machine {machine['id']!r} "
+            f"({machine.get('name')!r}).",
+        )
 
 
 @registered("vm.power")

@@ -21,10 +21,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from conformance import redaction
+from conformance import coverage, redaction
 from conformance.judging import register
 from conformance.report import charts, documentation
-from conformance.results import OUTCOMES, Observation, Problem, Summary, scrub
+from conformance.results import OUTCOMES, Observation, Problem, Summary, incomplete_line, scrub
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -53,6 +53,7 @@ CHECK_ORDER = (
     "use_after_free",
     "ensure_resource_availability",
     "object_level_authorization",
+    "vm_read_by_id",
     "vm_hostname_derivation",
     "vm_head_follows_power",
     "vm_update_applied",
@@ -76,6 +77,7 @@ CHECK_SHORT = {
     "use_after_free": "gone after delete",
     "ensure_resource_availability": "there after create",
     "object_level_authorization": "object authz",
+    "vm_read_by_id": "reads by id",
     "vm_hostname_derivation": "hostname",
     "vm_head_follows_power": "head / power",
     "vm_update_applied": "update applied",
@@ -389,8 +391,17 @@ def _examples(examples: dict[str, Any]) -> list[ExampleView]:
 
 
 def _verdict_sentence(summary: Summary, problems: list[ProblemView]) -> str:
+    text = _judged_sentence(summary, problems)
+    if summary.incomplete:
+        text += f" {incomplete_line(summary)}"
+    return text
+
+
+def _judged_sentence(summary: Summary, problems: list[ProblemView]) -> str:
     required = [p for p in problems if p.level == "required"]
     advisory = len(problems) - len(required)
+    if summary.incomplete and not required:
+        return "No required check failed in what ran, but the run did not finish."
     if summary.conformant:
         text = "Every required check passed: the target behaves as the original documentation says."
         if advisory:
@@ -467,6 +478,7 @@ def context(summary: Summary, examples: dict[str, Any]) -> dict[str, Any]:
         "outcomes_chart": charts.outcomes_per_operation(chart_rows),
         "times_chart": charts.response_times(time_rows) if time_rows else None,
         "examples": _examples(examples),
+        "facet_meaning": coverage.FACETS,
         "symbol": SYMBOL,
         "kind_names": {"property": "property run", "stateful": "stateful run"},
         "css": Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),

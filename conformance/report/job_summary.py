@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conformance.results import Summary
+from conformance import coverage
+from conformance.results import Summary, incomplete_line
 
 MAX_LINES = 10  # problems (and silent points) listed; the rest are counted
 
@@ -49,6 +50,8 @@ def render(summary: Summary, report: str = "report.html") -> str:
         f"{score['deviations']['accepted']}; noted where the documentation is silent: "
         f"{score['noted']}.",
     ]
+    if data.get("coverage"):
+        out += ["", coverage.summary_line(data["coverage"]) + "."]
     baseline = data.get("baseline")
     if baseline:
         out += [
@@ -56,6 +59,8 @@ def render(summary: Summary, report: str = "report.html") -> str:
             f"Against the baseline `{baseline['file']}`: {len(baseline['worse'])} new "
             f"problem(s), {len(baseline['better'])} fixed, {baseline['unchanged']} unchanged.",
         ]
+    if summary.incomplete:
+        out += ["", f"**{incomplete_line(summary)}**"]
     problems = data["problems"]
     if problems:
         required = sum(problem["level"] == "required" for problem in problems)

@@ -15,8 +15,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from conformance import coverage
 from conformance.report import documentation
-from conformance.results import Problem, Summary, stale_advice
+from conformance.results import Problem, Summary, incomplete_line, stale_advice
 
 MAX_PROBLEMS = 8
 
@@ -125,6 +126,16 @@ def print_summary(console: Console, summary: Summary, report_dir: Any) -> None:
         for entry in summary.stale_deviations[:MAX_PROBLEMS]:
             console.print(f"[yellow]![/yellow] {escape(stale_advice(entry))}", highlight=False)
 
+    _print_coverage(console, data.get("coverage"))
+    for cause in data["blocked"]:
+        console.print(
+            f"[yellow]Blocked:[/yellow] {len(cause['tests'])} scenario(s) not judged, blocked "
+            f"by {escape(cause['cause'])} (first met by {escape(cause['established_by'])})",
+            highlight=False,
+        )
+    if summary.incomplete:
+        console.print(f"[bold red]{escape(incomplete_line(summary))}[/bold red]", highlight=False)
+
     score = data["score"]
     colour = "green" if summary.conformant else "red"
     console.print(
@@ -137,3 +148,16 @@ def print_summary(console: Console, summary: Summary, report_dir: Any) -> None:
         highlight=False,
     )
     console.print(f"Report: {escape(str(Path(report_dir) / 'report.html'))}", highlight=False)
+
+
+def _print_coverage(console: Console, figures: dict[str, Any] | None) -> None:
+    """The contract coverage in one line, then each documented response not observed."""
+    if not figures:
+        return
+    console.print(f"[bold]{escape(coverage.summary_line(figures))}[/bold]", highlight=False)
+    gaps = sorted(figures["gaps"], key=lambda gap: gap["reason"] is not None)  # unexplained first
+    for gap in gaps[:MAX_PROBLEMS]:
+        mark = "[dim]○[/dim]" if gap["reason"] else "[yellow]?[/yellow]"
+        console.print(f"{mark} {escape(coverage.gap_line(gap))}", highlight=False)
+    if len(gaps) > MAX_PROBLEMS:
+        console.print(f"... and {len(gaps) - MAX_PROBLEMS} more in the report")

@@ -24,7 +24,7 @@ import spec
 from emulator.config import EmulatorConfig
 from emulator.server import start
 from tests.faults import faults as f
-from tests.faults.catalogue import BY_NAME, CONTROLS, ENTRIES, FAULTS, HARMLESS, Entry
+from tests.faults.catalogue import BY_NAME, CONTROLS, ENTRIES, FAULTS, HARMLESS, Entry, titled
 from tests.faults.harness import API_KEY, SEED_FILE, RunResult
 from tests.faults.proxy import NO_FAULT, Fault, Proxy, Request, route
 
@@ -101,6 +101,11 @@ def test_a_catch_matches_only_its_check_and_place():
     by_scenario = BY_NAME["delete-does-nothing"].caught_by[0]
     assert by_scenario.matches({"check": "scenario", "test_id": by_scenario.scenario})
     assert not by_scenario.matches({"check": "scenario", "test_id": "0e5b7d29-other"})
+    by_title = titled("A machine reads 404")
+    met = {"check": "scenario", "test_id": "0e5b7d29-other", "title": "A machine reads 404 while"}
+    assert by_title.matches(met)
+    assert not by_title.matches(met | {"title": "Timed out waiting for provisioning"})
+    assert not by_title.matches(met | {"check": "not_a_server_error"})
 
 
 def test_a_result_is_ok_only_when_it_is_what_the_catalogue_says():

@@ -55,6 +55,8 @@ def assert_one_line_error(result: subprocess.CompletedProcess, text: str) -> Non
             "http:// or https://",
         ),
         (["run", "--target-file", "/nonexistent.toml"], "target file not found"),
+        (["run", "--min-coverage", "most"], "min-coverage from --min-coverage: bad value 'most'"),
+        (["run", "--min-coverage", "101"], "min-coverage from --min-coverage: bad value '101'"),
         (["nosuchcommand"], "No such command"),
     ],
 )

@@ -36,11 +36,13 @@ UNOBSERVABLE = {
     "vm-create-discs-limit": "a generated vm_create of over 8 discs is refused for its machine",
 }
 TARGET_FILE = """\
-# The scenarios that need an auth service and an account the user may not see
+# The scenarios that need an auth service, an account the user may not see and one the
+# user may only read
 user = "alice"
 password = "secret"
 auth_url = "{url}"
 foreign_account = "foreign"
+readonly_account = "readonly"
 """
 
 

@@ -87,7 +87,9 @@ def test_the_machine_cap_holds(emulator, tmp_path):
     assert 0 < peak <= 3, peak
 
 
-def _start_and_wait_for_machines(emulator, tmp_path) -> subprocess.Popen:
+def _start_and_wait_for_machines(emulator, tmp_path, signals: int = 0) -> subprocess.Popen:
+    """A run that has created machines (some made while the tests are collected) and, with
+    `signals`, sent that many signals to them (tests are running)."""
     process = subprocess.Popen(
         run_command(emulator.url, tmp_path),
         stdout=subprocess.DEVNULL,
@@ -96,8 +98,10 @@ def _start_and_wait_for_machines(emulator, tmp_path) -> subprocess.Popen:
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        creates = [r for r in emulator.requests() if r[0] == "POST" and r[2] == 202]
-        if len(creates) >= 15:
+        served = emulator.requests()
+        creates = [r for r in served if r[0] == "POST" and r[2] == 202]
+        sent = [r for r in served if r[0] == "POST" and r[1].endswith("/signal")]
+        if len(creates) >= 15 and len(sent) >= signals:
             return process
         time.sleep(0.2)
     process.kill()
@@ -123,14 +127,25 @@ def test_a_killed_run_is_swept_clean(emulator, tmp_path):
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_an_interrupted_run_cleans_up(emulator, tmp_path, signum):
+def test_an_interrupted_run_cleans_up_and_reports_what_ran_as_incomplete(
+    emulator, tmp_path, signum
+):
     before = emulator.snapshot()
-    process = _start_and_wait_for_machines(emulator, tmp_path)
+    process = _start_and_wait_for_machines(emulator, tmp_path, signals=5)
     process.send_signal(signum)
     _, errors = process.communicate(timeout=300)
     assert process.returncode == 130, errors
     assert "Traceback" not in errors
     assert emulator.snapshot() == before
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["verdict"] == "INCOMPLETE" and summary["complete"] is False
+    assert summary["conformant"] is False
+    assert summary["incomplete"]["reason"] == signal.Signals(signum).name
+    assert summary["incomplete"]["tests"], "the tests the signal cut short are listed"
+    assert summary["score"]["required"]["passed"] > 0, "what ran before the signal is judged"
+    assert "Incomplete: it was interrupted" in (tmp_path / "report.html").read_text()
+    assert "The run is incomplete" in (tmp_path / "summary.md").read_text()
+    assert 'name="complete"' in (tmp_path / "junit.xml").read_text()
 
 
 def test_a_credentials_file_must_be_private(tmp_path):

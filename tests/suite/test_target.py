@@ -76,6 +76,7 @@ def test_environment_names_of_design_md_are_read():
         (REAL | {"otp": "x", "otp_command": "y"}, "not both"),
         (REAL | {"expectations": "/nonexistent/file.toml"}, "expectations file not found"),
         (REAL | {"target_file": "/nonexistent/target.toml"}, "target file not found"),
+        (REAL | {"min_coverage": "-1"}, "min-coverage from --min-coverage: bad value '-1'"),
     ],
 )
 def test_bad_settings_are_one_clear_line(flags, message):
@@ -109,3 +110,24 @@ def test_the_target_survives_the_trip_to_the_workers_and_hides_secrets_in_repr()
 
 def test_the_emulator_target_file_is_shipped():
     assert EMULATOR_TARGET_FILE.is_file()
+
+
+def test_min_coverage_and_the_read_only_account_come_from_flags_environment_or_file(tmp_path):
+    path = tmp_path / "t.toml"
+    path.write_text(
+        'account = "a"\nuser = "u"\npassword = "p"\nmin_coverage = 80\n'
+        'readonly_account = "ro"\n[coverage.unreachable]\n"getVirtualMachine 202" = "why"\n'
+    )
+    flags = {"target_file": str(path), "url": "https://x"}
+    target = load_target(flags, environ={})
+    assert (target.min_coverage, target.readonly_account) == (80.0, "ro")
+    assert target.unreachable == {"getVirtualMachine 202": "why"}
+    environ = {"BIGV_MIN_COVERAGE": "75.5", "BIGV_READONLY_ACCOUNT": "other"}
+    target = load_target(flags, environ=environ)
+    assert (target.min_coverage, target.readonly_account) == (75.5, "other")
+    assert load_target(flags | {"min_coverage": "90"}, environ=environ).min_coverage == 90.0
+    with pytest.raises(ConfigError, match="min-coverage from BIGV_MIN_COVERAGE: bad value 'x'"):
+        load_target(flags, environ={"BIGV_MIN_COVERAGE": "x"})
+    path.write_text('account = "a"\nuser = "u"\npassword = "p"\nmin_coverage = 120\n')
+    with pytest.raises(ConfigError, match="min-coverage from target file"):
+        load_target(flags, environ={})

@@ -1,13 +1,14 @@
 """Authentication: 401 without or with wrong credentials, OTP when required, Bearer tokens,
-and another account's resources never readable."""
+another account's resources never readable, and no write where the user may only read."""
 
 import base64
 
 import pytest
 
+import spec
 from conformance.api import Api
 from conformance.judging.verdict import expect, step
-from conformance.scenario import expect_status, sample_requests, scenario
+from conformance.scenario import expect_status, sample_requests, scenario, with_run_names
 from conformance.suite_schema import auth_schema
 
 
@@ -187,4 +188,83 @@ def test_another_account_is_never_readable(bigv):
             bigv.api.call("listVirtualMachines", path={"account": foreign, "group": "default"}),
             404,
             "their machines are invisible",
+        )
+
+
+SCHEMAS = spec.api()["components"]["schemas"]
+# What a refused write could have changed: the attributes a request may write, and the id
+WRITABLE = {
+    "listGroups": {"id", *SCHEMAS["GroupCreate"]["properties"]},
+    "listVirtualMachines": {"id", *SCHEMAS["VirtualMachineUpdate"]["properties"]},
+    "listDiscs": {"id", *SCHEMAS["DiscCreate"]["properties"], *SCHEMAS["DiscUpdate"]["properties"]},
+}
+WRITING = {
+    operation_id
+    for operation_id, (method, _, _) in spec.operations(spec.api()).items()
+    if method in ("PUT", "POST", "DELETE")
+}
+
+
+def _state_of(bigv, account):
+    """The groups of an account, the machines of its default group (deleted ones too) and
+    the discs of the first, each with what a write could change; and that machine and disc."""
+    path = {"account": account, "group": "default"}
+    state, machine, disc = {}, None, None
+    for operation_id, query in (
+        ("listGroups", None),
+        ("listVirtualMachines", {"include_deleted": True}),
+        ("listDiscs", None),
+    ):
+        if operation_id == "listDiscs" and machine is None:
+            break
+        reply = bigv.api.call(operation_id, path=path, query=query)
+        expect_status(reply, 200, f"the user may read account {account!r}")
+        items = reply.json if isinstance(reply.json, list) else []
+        state[operation_id] = [
+            {key: item.get(key) for key in sorted(WRITABLE[operation_id])} for item in items
+        ]
+        if operation_id == "listVirtualMachines" and items:
+            machine = items[0]["id"]
+            path["virtual_machine"] = machine
+            read = bigv.api.call("getVirtualMachine", path=path, query={"include_deleted": True})
+            expect_status(read, 200, f"the user may read the machines of {account!r}")
+        if operation_id == "listDiscs" and items:
+            disc = items[0]["id"]
+    return state, machine, disc
+
+
+@scenario("3c9e4b71-read-only-privilege-403", "errors.forbidden")
+def test_every_write_where_the_user_may_only_read_is_403_and_changes_nothing(bigv):
+    """
+    1. Read an account the user may read but not change: its groups, the machines of its
+       default group (the first by the id the list gave) and the discs of the first.
+    2. Send one request of every operation that changes something (PUT, POST, DELETE) to
+       that account and those objects: 403 each ("403 if you try to PUT/POST/DELETE ...
+       without having appropriate permissions").
+    3. Nothing changed: the groups, machines and discs read as before.
+    """
+    readonly = bigv.run.target.readonly_account
+    if not readonly:
+        pytest.skip(
+            "no readonly_account configured for this target (an account the user may read "
+            "but not change)"
+        )
+    with step("1. read"):
+        before, machine, disc = _state_of(bigv, readonly)
+    if machine is None or disc is None:
+        pytest.skip(f"account {readonly!r} has no machine with a disc in its default group")
+    for operation_id, path, body in sample_requests(
+        machine, account=readonly, group="default", disc=disc
+    ):
+        if operation_id not in WRITING:
+            continue
+        with step(f"2. {operation_id} in {readonly!r}"):
+            reply = bigv.api.call(operation_id, path=path, body=with_run_names(bigv.names, body))
+            expect_status(reply, 403, "the user may read this account but not change it")
+    with step("3. unchanged"):
+        after, _, _ = _state_of(bigv, readonly)
+        expect(
+            after == before,
+            "A refused write changed the account",
+            f"before -> after: {before} -> {after}",
         )

@@ -5,8 +5,8 @@ import spec
 from conformance.judging.checks import hostname_problem
 from conformance.judging.verdict import expect, note, step
 from conformance.provisioning import documented_attributes
+from conformance.recording import recorded_lifecycle as lifecycle
 from conformance.scenario import DOCUMENTED_ATTRIBUTES, expect_status, scenario
-from spec import lifecycle
 
 API = spec.api()
 

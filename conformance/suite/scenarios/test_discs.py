@@ -24,6 +24,7 @@ def test_discs_added_and_removed_as_the_clients_do(bigv, machines):
     2. Add a disc with each body of the spec's createDisc examples (the official client's,
        the Python library's, FOG's): 201; a label like a Unix device (FOG's `vda`) may be
        refused with 400 instead (DOC discs).
+       Each reads by the id its answer gave.
     3. Every disc added is listed, with its label and its size in MiB.
     4. Delete one without purge: the spec refuses it (400); the real service fails (500).
     5. Delete each with purge=true, as the official client does: 204, then not found.
@@ -48,6 +49,9 @@ def test_discs_added_and_removed_as_the_clients_do(bigv, machines):
                 )
             expect_status(reply, 201, "a disc as the documentation's clients add it")
             added[body["label"]] = body["size"]
+            if isinstance(reply.json, dict) and "id" in reply.json:
+                read = bigv.api.call("getDisc", path=path | {"disc": reply.json["id"]})
+                expect_status(read, 200, "a disc added reads by the id it was answered with")
     with step("3. listed"):
         listing = bigv.api.call("listDiscs", path=path)
         expect_status(listing, 200, "the discs of the machine")

@@ -3,8 +3,8 @@
 import pytest
 
 from conformance.judging.verdict import expect, note, step
+from conformance.recording import recorded_lifecycle as lifecycle
 from conformance.scenario import expect_refused, expect_status, scenario
-from spec import lifecycle
 
 STATE_KEYS = ("power_on", "autoreboot_on")
 

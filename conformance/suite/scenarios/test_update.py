@@ -8,8 +8,8 @@ import spec
 from conformance.judging import register
 from conformance.judging.checks import hostname_problem
 from conformance.judging.verdict import expect, note, step
+from conformance.recording import recorded_lifecycle as lifecycle
 from conformance.scenario import expect_status, scenario
-from spec import lifecycle
 
 API = spec.api()
 UPDATE = API["components"]["schemas"]["VirtualMachineUpdate"]["properties"]
@@ -161,8 +161,10 @@ def test_move_to_another_group_and_back(bigv, machines):
     """
     1. Create a group (prefixed) and a machine.
     2. PUT group_id of the new group: 200; the machine reads there, hostname with the new group.
-    3. Move it back.
-    4. Delete the new group.
+    3. DELETE the new group while it holds the machine: refused (400), the group is still
+       there.
+    4. Move it back.
+    5. Delete the new group.
     """
     run = bigv.run
     with step("1. create"):
@@ -200,7 +202,12 @@ def test_move_to_another_group_and_back(bigv, machines):
                     rests_on="hostname-follows-move",
                     stop=False,
                 )
-        with step("3. move back"):
+        with step("3. delete the group holding the machine"):
+            reply = bigv.api.call("deleteGroup", path={"group": group.json["id"]})
+            expect_status(reply, 400, "a group holding machines cannot be deleted")
+            kept = bigv.api.call("getGroup", path={"group": group.json["id"]})
+            expect_status(kept, 200, "a group whose delete was refused is still there")
+        with step("4. move back"):
             reply = bigv.api.call(
                 "updateVirtualMachine",
                 path={"virtual_machine": machine["id"], "group": group_name},
@@ -208,7 +215,7 @@ def test_move_to_another_group_and_back(bigv, machines):
             )
             expect_status(reply, 200, "moving back")
     finally:
-        with step("4. delete the group"):
+        with step("5. delete the group"):
             machines.read(machine["id"])
             reply = bigv.api.call("deleteGroup", path={"group": group.json["id"]})
             expect_status(reply, 204, "an empty group can be deleted")
