@@ -144,9 +144,14 @@ def sample(mutants: Iterable[Mutant], size: int, seed: int) -> list[Mutant]:
 KILLED = "killed"  # the suite said NOT CONFORMANT (exit 1)
 KILLED_EXIT_2 = "killed (exit 2)"  # the run could not judge: emulator did not start, unreachable
 TIMEOUT = "killed (timeout)"  # the run exceeded the timeout
-SURVIVED = "survived"  # CONFORMANT (exit 0)
+# CONFORMANT (exit 0), but the run reported advisory failures: the suite's report and junit
+# say the target is broken at a point that rests on later documents or our inference, which
+# by design never changes the exit code (the unmutated emulator has none)
+KILLED_ADVISORY = "killed (advisory)"
+SURVIVED = "survived"  # CONFORMANT (exit 0), and not one failure reported
 INCOMPETENT = "incompetent"  # cosmic-ray could not apply the mutant or run the command
-OUTCOMES = (KILLED, KILLED_EXIT_2, TIMEOUT, SURVIVED, INCOMPETENT)
+OUTCOMES = (KILLED, KILLED_EXIT_2, TIMEOUT, KILLED_ADVISORY, SURVIVED, INCOMPETENT)
+GATE_KILLS = (KILLED, KILLED_EXIT_2, TIMEOUT)  # kills by the exit code
 JUDGE_MARK = "judge: exit "  # the judge's first line: `judge: exit N`
 
 
@@ -155,7 +160,7 @@ def outcome(worker_outcome: str, test_outcome: str | None, output: str | None) -
     if worker_outcome != "normal" or test_outcome in (None, "incompetent"):
         return INCOMPETENT
     if test_outcome == "survived":
-        return SURVIVED
+        return KILLED_ADVISORY if advisory_findings(output) else SURVIVED
     text = output or ""
     if text.strip() == "timeout":  # what cosmic-ray records when it kills a run on its timeout
         return TIMEOUT
@@ -170,7 +175,11 @@ def outcome(worker_outcome: str, test_outcome: str | None, output: str | None) -
 def recount(counted: str, output: str | None) -> str:
     """A result counted by an earlier version of `outcome`, counted again from the judge's
     output (which alone tells the kinds of kill apart)."""
-    return outcome("normal", "killed", output) if counted in (KILLED, KILLED_EXIT_2) else counted
+    if counted in (KILLED, KILLED_EXIT_2):
+        return outcome("normal", "killed", output)
+    if counted in (SURVIVED, KILLED_ADVISORY):
+        return outcome("normal", "survived", output)
+    return counted
 
 
 def advisory_findings(output: str | None) -> list[str]:
@@ -188,13 +197,24 @@ class Score:
 
     @property
     def killed(self) -> int:
-        return sum(self.counts.get(name, 0) for name in (KILLED, KILLED_EXIT_2, TIMEOUT))
+        """Mutants the suite reports as a broken target: by the exit code, or by advisory
+        failures only."""
+        return self.gate_killed + self.counts.get(KILLED_ADVISORY, 0)
+
+    @property
+    def gate_killed(self) -> int:
+        return sum(self.counts.get(name, 0) for name in GATE_KILLS)
 
     @property
     def judged(self) -> int:
-        """Mutants with a verdict (incompetent ones have none), less the equivalent ones."""
+        """Mutants with a verdict (incompetent ones have none), less the equivalent ones
+        (`equivalent`: no served behaviour changes, or the documentation allows the change)."""
         return self.killed + self.counts.get(SURVIVED, 0) - self.equivalent
 
     @property
     def percent(self) -> float:
         return 100.0 * self.killed / self.judged if self.judged else 0.0
+
+    @property
+    def gate_percent(self) -> float:
+        return 100.0 * self.gate_killed / self.judged if self.judged else 0.0

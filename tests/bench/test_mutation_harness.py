@@ -99,6 +99,12 @@ def test_sample_is_reproducible_whatever_the_listing_order():
             sampling.INCOMPETENT,
         ),
         ("normal", "survived", "judge: exit 0\nverdict: CONFORMANT", sampling.SURVIVED),
+        (
+            "normal",
+            "survived",
+            "judge: exit 0\nverdict: CONFORMANT\nproblem: [advisory] Server error (GET /x)",
+            sampling.KILLED_ADVISORY,
+        ),
         ("normal", "killed", "Traceback (most recent call last):", sampling.INCOMPETENT),
         ("exception", "incompetent", "Traceback", sampling.INCOMPETENT),
         ("normal", "incompetent", "", sampling.INCOMPETENT),
@@ -120,6 +126,9 @@ def test_score_leaves_out_equivalent_and_incompetent_mutants():
     assert (score.killed, score.judged) == (85, 91)
     assert round(score.percent, 1) == 93.4
     assert sampling.Score({}, 0).percent == 0.0
+    reported = sampling.Score({**counts, sampling.KILLED_ADVISORY: 6}, equivalent=4)
+    assert (reported.killed, reported.gate_killed, reported.judged) == (91, 85, 97)
+    assert round(reported.gate_percent, 1) == 87.6
 
 
 def test_one_line_diff():
@@ -136,6 +145,8 @@ def test_recount_tells_kills_apart_by_the_output_alone():
     assert sampling.recount(sampling.KILLED_EXIT_2, "judge: exit 2\nSyntaxError") == "incompetent"
     assert sampling.recount(sampling.KILLED, "judge: exit 1") == sampling.KILLED
     assert sampling.recount(sampling.SURVIVED, "judge: exit 0") == sampling.SURVIVED
+    advisory = "judge: exit 0\nproblem: [advisory] Expected 200, got 404 (x)"
+    assert sampling.recount(sampling.SURVIVED, advisory) == sampling.KILLED_ADVISORY
 
 
 def test_advisory_findings_of_a_conformant_run():
