@@ -79,19 +79,19 @@ def machine_description(*packages: str) -> dict[str, str]:
     }
 
 
-def write_section(name: str, lines: list[str]) -> None:
+def write_section(name: str, lines: list[str], results: Path = RESULTS) -> None:
     """Replace the section between `<!-- NAME:start -->` and `<!-- NAME:end -->` of
-    bench/RESULTS.md (appended when missing)."""
+    `results` (bench/RESULTS.md unless told; appended when missing)."""
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     section = "\n".join([start, *lines, end])
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
+    text = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n"
     if start in text and end in text:
         before, _, rest = text.partition(start)
         _, _, after = rest.partition(end)
         text = before + section + after
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
+    results.write_text(text, encoding="utf-8")
 
 
 def write_benchmark(

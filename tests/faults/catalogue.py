@@ -38,6 +38,7 @@ CREATE_LISTED = "8f0c2a61-create-listed-readable"
 HOSTNAME = "c4d1a8e2-hostname-derived"
 DELETE_UNDELETE = "4e2a9b73-delete-undelete"
 PURGE = "b8d61f2e-purge-frees-name"
+INCLUDE_DELETED_FALSE = "0f174bbd-include-deleted-false"
 SAME_NAME = "3c7a1f88-same-name-once"
 UPDATE_EACH = "5a7f3c22-update-each-writable"
 HW_PROFILE = "7c3b9f04-hardware-profile-lock"
@@ -407,6 +408,17 @@ FAULTS: list[Entry] = [
             add_query=(("include_deleted", "true"),),
         ),
         (scenario(DELETE_UNDELETE),),
+    ),
+    Entry(
+        f.StripFromRequest(
+            "include-deleted-false-read-as-true",
+            "include_deleted=false is read as include_deleted=true: deleted machines are listed.",
+            "vm.delete, vm.list: deleted machines are hidden unless include_deleted=true",
+            operation="listVirtualMachines",
+            add_query=(("include_deleted", "true"),),
+            when=f.include_deleted_false,
+        ),
+        (scenario(INCLUDE_DELETED_FALSE),),
     ),
     Entry(
         f.StripFromRequest(

@@ -269,6 +269,10 @@ def purging(request: Request) -> bool:
     return request.params.get("purge", "").lower() == "true"
 
 
+def include_deleted_false(request: Request) -> bool:
+    return request.params.get("include_deleted", "").lower() == "false"
+
+
 @dataclass
 class StripFromRequest(Fault):
     """Requests of `operation` forwarded without `query` parameters / `attributes` of the

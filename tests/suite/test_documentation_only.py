@@ -23,7 +23,6 @@ UNOBSERVABLE = {
     "undelete-window": "the window is minutes long; no scenario waits that long",
     "names-unique-in-group": "no scenario creates one name in two groups",
     "discs-grow-only": "no scenario shrinks a disc",
-    "group-delete-with-deleted-machines": "no scenario deletes a group holding deleted machines",
     "group-list-overview": "no scenario reads the list of groups with view=overview",
     "start-deleted": "no scenario starts a deleted machine",
     "reimage-echo-password": "the echo of a write-only value is not judged",

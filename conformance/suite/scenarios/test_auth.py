@@ -90,12 +90,17 @@ def _auth_service(bigv):
     return Api(bigv.run, auth_schema(), recorder=bigv.api.recorder, base_url=auth_url)
 
 
-def _log_in(bigv, service, **extra):
+def _log_in(bigv, service, media_type="application/json", **extra):
     target = bigv.run.target
     body = {"username": target.user, "password": target.password, "validity": "1800"}
     if target.requires_otp:
         body["yubikey"] = bigv.run.credentials.otp()
-    reply = service.call("createSession", body=body | extra, headers={"Accept": "text/plain"})
+    reply = service.call(
+        "createSession",
+        body=body | extra,
+        headers={"Accept": "text/plain"},
+        media_type=media_type,
+    )
     token = reply.exchange.response_body.strip() if reply.status == 200 else ""
     if token:
         bigv.run.credentials.secrets.append(token)
