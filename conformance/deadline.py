@@ -139,9 +139,5 @@ class Causes:
         with self._lock:
             return self._known.get(key)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._known.clear()
-
 
 CAUSES = Causes()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 from typing import Any
 
 import pytest
@@ -143,10 +144,24 @@ def after_validate(context_: Any, case: Any, response: Any, results: list) -> No
 # -- pytest hooks ------------------------------------------------------------------------------
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's own unraisable hook is in place
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "bigv_scenario(test_id, capability): a lifecycle scenario of the suite"
     )
+    sys.unraisablehook = _unless_interrupted(sys.unraisablehook)
+
+
+def _unless_interrupted(hook: Any) -> Any:
+    """An unraisable hook that says nothing of a KeyboardInterrupt: a worker interrupted as
+    the run stops (Ctrl-C, SIGTERM, the deadline) may be inside a garbage-collector callback
+    of Hypothesis' then, where the interrupt cannot be raised; that is not a bug to report."""
+
+    def unraisable(details: Any) -> None:
+        if not isinstance(details.exc_value, KeyboardInterrupt):
+            hook(details)
+
+    return unraisable
 
 
 def _creates_machines(item: pytest.Item) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import _thread
 import contextlib
 import datetime
+import gc
 import os
 import platform
 import signal
@@ -129,18 +130,41 @@ def versions() -> dict[str, str]:
 
 class Interruption:
     """Why a run was cut short, if it was: SIGINT, SIGTERM, or the deadline's hard stop
-    (the deadline passed GRACE seconds ago and tests are still running)."""
+    (the deadline passed GRACE seconds ago and tests are still running). A pytest plugin of
+    the controlling process: it knows when pytest has taken the interrupt."""
+
+    REDELIVER = 1.0  # seconds between interrupts until pytest has taken one
 
     def __init__(self) -> None:
         self.reason: str | None = None
+        self.taken = threading.Event()
+        self._watcher: threading.Thread | None = None
 
     def on_signal(self, signum: int, frame: Any) -> None:
         self.reason = self.reason or signal.Signals(signum).name
+        self._watch()
+        if _in_gc_callback(frame):
+            return  # raised there it would be swallowed ("Exception ignored"): see _watch
         raise KeyboardInterrupt
 
     def hard_stop(self) -> None:
         self.reason = "deadline"
+        self._watch()
         _thread.interrupt_main()
+
+    def _watch(self) -> None:
+        """Interrupt again every REDELIVER seconds until pytest has taken the interrupt: one
+        raised inside a garbage-collector callback (Hypothesis installs one) is lost."""
+        if self._watcher is None:
+            self._watcher = threading.Thread(target=self._redeliver, daemon=True)
+            self._watcher.start()
+
+    def _redeliver(self) -> None:
+        while not self.taken.wait(self.REDELIVER):
+            _thread.interrupt_main()
+
+    def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
+        self.taken.set()
 
     @contextlib.contextmanager
     def armed(self, ends: float | None) -> Iterator[None]:
@@ -158,10 +182,21 @@ class Interruption:
         try:
             yield
         finally:
+            self.taken.set()  # pytest has returned: nothing more to interrupt
             if timer is not None:
                 timer.cancel()
             for number, handler in saved.items():
                 signal.signal(number, handler)
+
+
+def _in_gc_callback(frame: Any) -> bool:
+    """True when `frame` runs inside a callback of the garbage collector."""
+    callbacks = {getattr(callback, "__code__", None) for callback in gc.callbacks}
+    while frame is not None:
+        if frame.f_code in callbacks:
+            return True
+        frame = frame.f_back
+    return False
 
 
 _STOPPING = (signal.SIGINT, signal.SIGTERM)
@@ -227,10 +262,12 @@ def run(target: Target, console: Console) -> RunOutcome:
         }
         with _environment(environment), interruption.armed(ends):
             try:
-                code = pytest.main(pytest_arguments(live), plugins=[collector, progress])
+                plugins = [collector, progress, interruption]
+                code = pytest.main(pytest_arguments(live), plugins=plugins)
             except KeyboardInterrupt:  # one that came while pytest itself was ending
                 collector.interrupted, code = True, pytest.ExitCode.INTERRUPTED
             finally:
+                interruption.taken.set()
                 if not target.embedded:
                     with _signals_held():
                         _final_sweep(live, environment[plugin.PREFIX_VARIABLE])

@@ -152,3 +152,25 @@ def test_requests_stop_only_inside_a_test_body_after_the_deadline(monkeypatch):
     monkeypatch.setenv(deadline.DEADLINE_VARIABLE, "")
     with deadline.enforced():
         deadline.check()  # no deadline
+
+
+def test_an_interrupt_is_not_raised_inside_a_garbage_collector_callback():
+    """There it would be printed and lost; the runner interrupts again until pytest has it."""
+    import gc
+    import sys
+
+    from conformance.runner import _in_gc_callback
+
+    seen = []
+
+    def callback(phase, info):
+        if phase == "start":
+            seen.append(_in_gc_callback(sys._getframe()))
+
+    gc.callbacks.append(callback)
+    try:
+        gc.collect()
+    finally:
+        gc.callbacks.remove(callback)
+    assert seen and all(seen)
+    assert not _in_gc_callback(sys._getframe())
