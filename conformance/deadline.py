@@ -15,6 +15,7 @@ blocked by that cause (`Blocked`), instead of costing a full timeout each time.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import re
 import threading
@@ -84,6 +85,17 @@ def check() -> None:
     that teardown and cleanup always reach the target."""
     if _ENFORCED.is_set() and passed():
         raise DeadlinePassed("stopped: the run's deadline had passed")
+
+
+def in_gc_callback(frame: Any) -> bool:
+    """True when `frame` runs inside a callback of the garbage collector, where an exception
+    raised (an interrupt) is printed and lost."""
+    callbacks = {getattr(callback, "__code__", None) for callback in gc.callbacks}
+    while frame is not None:
+        if frame.f_code in callbacks:
+            return True
+        frame = frame.f_back
+    return False
 
 
 @contextlib.contextmanager

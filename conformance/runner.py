@@ -11,7 +11,6 @@ from __future__ import annotations
 import _thread
 import contextlib
 import datetime
-import gc
 import os
 import platform
 import signal
@@ -143,7 +142,7 @@ class Interruption:
     def on_signal(self, signum: int, frame: Any) -> None:
         self.reason = self.reason or signal.Signals(signum).name
         self._watch()
-        if _in_gc_callback(frame):
+        if deadline.in_gc_callback(frame):
             return  # raised there it would be swallowed ("Exception ignored"): see _watch
         raise KeyboardInterrupt
 
@@ -187,16 +186,6 @@ class Interruption:
                 timer.cancel()
             for number, handler in saved.items():
                 signal.signal(number, handler)
-
-
-def _in_gc_callback(frame: Any) -> bool:
-    """True when `frame` runs inside a callback of the garbage collector."""
-    callbacks = {getattr(callback, "__code__", None) for callback in gc.callbacks}
-    while frame is not None:
-        if frame.f_code in callbacks:
-            return True
-        frame = frame.f_back
-    return False
 
 
 _STOPPING = (signal.SIGINT, signal.SIGTERM)

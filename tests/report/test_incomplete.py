@@ -159,13 +159,11 @@ def test_an_interrupt_is_not_raised_inside_a_garbage_collector_callback():
     import gc
     import sys
 
-    from conformance.runner import _in_gc_callback
-
     seen = []
 
     def callback(phase, info):
         if phase == "start":
-            seen.append(_in_gc_callback(sys._getframe()))
+            seen.append(deadline.in_gc_callback(sys._getframe()))
 
     gc.callbacks.append(callback)
     try:
@@ -173,4 +171,4 @@ def test_an_interrupt_is_not_raised_inside_a_garbage_collector_callback():
     finally:
         gc.callbacks.remove(callback)
     assert seen and all(seen)
-    assert not _in_gc_callback(sys._getframe())
+    assert not deadline.in_gc_callback(sys._getframe())
