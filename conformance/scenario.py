@@ -69,6 +69,21 @@ def expect_status(
     )
 
 
+def new_group(bigv: Any, purpose: str) -> tuple[str, dict[str, Any]]:
+    """Create a group named with the run's prefix (in the ledger, so that it is removed):
+    its name and the 201's body. Skip the scenario, saying why, when the target creates no
+    group (capability groups is advisory)."""
+    name = bigv.names.fresh("g")
+    group = bigv.api.call("createGroup", body={"name": name})
+    if group.status != 201 or not isinstance(group.json, dict):
+        pytest.skip(
+            f"the target does not create groups (answered {group.status}; capability groups "
+            f"is advisory), so {purpose}"
+        )
+    bigv.ledger.add("group", group.json["id"], name=name)
+    return name, group.json
+
+
 def expect_refused(reply: Reply, why: str, *, preferred: int, rests_on: str) -> None:
     """A refusal: any 4xx but 401 and 404 (the documentation says the request "will not
     work"); the status the spec chose (`preferred`) where the record is silent on it."""

@@ -1,7 +1,6 @@
 """Partial updates: every writable attribute persists; unknown ones are ignored; read-only
 ones do not change; renames, moves and the hardware profile."""
 
-import pytest
 from schemathesis.core import NOT_SET
 
 import spec
@@ -9,7 +8,7 @@ from conformance.judging import register
 from conformance.judging.checks import hostname_problem
 from conformance.judging.verdict import expect, note, step
 from conformance.recording import recorded_lifecycle as lifecycle
-from conformance.scenario import expect_status, scenario
+from conformance.scenario import expect_status, new_group, scenario
 
 API = spec.api()
 UPDATE = API["components"]["schemas"]["VirtualMachineUpdate"]["properties"]
@@ -168,28 +167,21 @@ def test_move_to_another_group_and_back(bigv, machines):
     """
     run = bigv.run
     with step("1. create"):
-        group_name = bigv.names.fresh("g")
-        group = bigv.api.call("createGroup", body={"name": group_name})
-        if group.status != 201 or not isinstance(group.json, dict):
-            pytest.skip(
-                f"the target does not create groups (answered {group.status}; capability "
-                "groups is advisory), so there is nowhere to move a machine to"
-            )
-        bigv.ledger.add("group", group.json["id"], name=group_name)
+        group_name, group = new_group(bigv, "there is nowhere to move a machine to")
         machine = machines.create()
     try:
         with step("2. move"):
             reply = bigv.api.call(
                 "updateVirtualMachine",
                 path={"virtual_machine": machine["id"]},
-                body={"group_id": group.json["id"]},
+                body={"group_id": group["id"]},
             )
             expect_status(reply, 200, "group_id is writable (move)")
             moved = machines.read(machine["id"], group=group_name)
             expect(
-                moved["group_id"] == group.json["id"],
+                moved["group_id"] == group["id"],
                 "Move not applied",
-                f"Wanted group_id {group.json['id']}; got {moved['group_id']}.",
+                f"Wanted group_id {group['id']}; got {moved['group_id']}.",
             )
             problem = hostname_problem(
                 moved, group_name, run.account_name, run.target.cluster_domain, run.url
@@ -203,9 +195,9 @@ def test_move_to_another_group_and_back(bigv, machines):
                     stop=False,
                 )
         with step("3. delete the group holding the machine"):
-            reply = bigv.api.call("deleteGroup", path={"group": group.json["id"]})
+            reply = bigv.api.call("deleteGroup", path={"group": group["id"]})
             expect_status(reply, 400, "a group holding machines cannot be deleted")
-            kept = bigv.api.call("getGroup", path={"group": group.json["id"]})
+            kept = bigv.api.call("getGroup", path={"group": group["id"]})
             expect_status(kept, 200, "a group whose delete was refused is still there")
         with step("4. move back"):
             reply = bigv.api.call(
@@ -217,7 +209,7 @@ def test_move_to_another_group_and_back(bigv, machines):
     finally:
         with step("5. delete the group"):
             machines.read(machine["id"])
-            reply = bigv.api.call("deleteGroup", path={"group": group.json["id"]})
+            reply = bigv.api.call("deleteGroup", path={"group": group["id"]})
             expect_status(reply, 204, "an empty group can be deleted")
 
 
