@@ -1,9 +1,11 @@
 """Calling the target's operations by operationId, for the hand-written scenarios.
 
 Each call is built as a schemathesis case of the spec's operation, sent over the run's
-session, recorded (redacted) and judged by the verdict engine; a response that breaks what
-the documentation states fails the scenario at once with the check's title, the step and a
-curl line (one that breaks only an inference or a silent point is recorded and goes on).
+session, recorded (redacted) and judged by the verdict engine. Every failure is recorded
+(the report has it once, as one problem); the scenario goes on past it, and its own steps
+judge what they read, so that one wrong attribute does not hide the rest of a target's
+behaviour. Only an answer about something else than was asked (`checks.STOPS_THE_STEP`)
+fails the scenario at once, with the check's title, the step and a curl line.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from schemathesis.core import NOT_SET
 
 from conformance import client, safety
 from conformance.context import RunContext
-from conformance.judging import verdict
+from conformance.judging import checks, verdict
 
 # (operationId, label, exchange, judgement, the answer's decoded JSON)
 Recorder = Callable[[str, str, "client.Exchange", verdict.Judgement, Any], None]
@@ -95,8 +97,9 @@ class Api:
         decoded = client.json_or_none(response)
         if self.recorder:
             self.recorder(operation_id, operation.label, exchange, judgement, decoded)
-        if judgement.broken:  # inferred and silent points are recorded, never a stop
-            first = judgement.broken[0]
+        stopping = [o for o in judgement.broken if o.check in checks.STOPS_THE_STEP]
+        if stopping:  # every other failure is recorded, and the step goes on
+            first = stopping[0]
             failure = first.failure
             raise verdict.ConformanceFailure(
                 failure.title if failure else first.check,
@@ -104,6 +107,7 @@ class Api:
                 check=first.check,
                 exchange=exchange.as_dict(),
                 operation=operation.label,
+                statement=first.basis.statement,
             )
         return Reply(
             operation_id,

@@ -336,6 +336,7 @@ def _failure_details(call: pytest.CallInfo) -> dict[str, Any]:
             "exchange": getattr(error, "exchange", None),
             "check": getattr(error, "check", "scenario"),
             "operation": getattr(error, "operation", None),
+            "statement": getattr(error, "statement", None),
         }
     text = redaction.redact_message(str(error).strip() or type(error).__name__, secrets)
     return {"title": text.splitlines()[0][:200], "message": text}
@@ -350,13 +351,17 @@ def _scenario_observation(item, report, call, test_id: str, capability: str) -> 
         details = {"title": "stopped", "message": f"Stopped: {_deadline_said()}."}
     elif report.skipped:
         details = {"title": "skipped", "message": str(error) if error else ""}
+    check = UNREACHABLE if report.failed and _unreachable(call) else "scenario"
+    statement = details.get("statement")
+    # a failed expectation is required only through a statement of the documentation
+    unstated = report.failed and check == "scenario" and statement is None
     return Observation(
         test_id=test_id,
         kind="scenario",
         name=item.name,
-        check=UNREACHABLE if report.failed and _unreachable(call) else "scenario",
+        check=check,
         capability=capability,
-        level=capability_level(capability),
+        level="advisory" if unstated else capability_level(capability),
         operation=None,
         outcome="failed" if report.failed else "skipped" if report.skipped else "passed",
         title=details.get("title") or (item.function.__doc__ or item.name).strip().splitlines()[0],
@@ -370,6 +375,8 @@ def _scenario_observation(item, report, call, test_id: str, capability: str) -> 
             else None
         ),
         blocked_by=error.cause.test_id if isinstance(error, deadline.Blocked) else None,
+        basis="inferred" if unstated else "stated",
+        statement=statement,
     ).to_dict()
 
 
@@ -382,7 +389,7 @@ def _finding_observations(item, test_id: str, capability: str) -> list[dict[str,
         inferred = finding.basis == "inferred"
         found.append(
             Observation(
-                test_id=f"{test_id}:{finding.entry}",
+                test_id=f"{test_id}:{finding.entry}" if finding.entry else test_id,
                 kind="scenario",
                 name=item.name,
                 check="scenario",

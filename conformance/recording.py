@@ -136,7 +136,8 @@ class ItemRecorder:
                     self.outcomes[key] = {"failed": False}
                 return
             if known is None or not known["failed"]:
-                self.outcomes[key] = self._failed(failure, exchange, secrets)
+                failed = self._failed(failure, exchange, secrets)
+                self.outcomes[key] = failed | {"statement": basis.statement}
 
     @staticmethod
     def _failed(failure: Any, exchange: client.Exchange, secrets: list[str]) -> dict[str, Any]:
@@ -177,6 +178,9 @@ class ItemRecorder:
         capability_name = checks.capability_of(check, operation_capability) or capability
         basis = outcome.get("basis", "stated")
         level = "advisory" if basis == "inferred" else level_of(capability_name)
+        statement = outcome.get("statement")
+        if outcome["failed"] and basis == "stated" and statement is None:
+            basis, level = "inferred", "advisory"  # required only by a statement
         return Observation(
             test_id=f"{self.test_id}:{label}:{check}",
             kind=self.kind,
@@ -191,6 +195,7 @@ class ItemRecorder:
             exchange=outcome.get("exchange"),
             basis=basis,
             register=outcome.get("register"),
+            statement=statement if basis == "stated" else None,
         ).to_dict()
 
 

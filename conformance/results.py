@@ -20,7 +20,7 @@ from xml.etree import ElementTree
 
 import spec
 from conformance import redaction
-from conformance.judging import register
+from conformance.judging import register, statements
 
 # noted: a check or expectation that rests on a point where the record is silent, and where
 # this target chose otherwise than the spec (never a failure)
@@ -54,6 +54,8 @@ class Observation:
     # point where the record is silent; and the entry of spec/register.yaml, if any.
     basis: str = "stated"
     register: str | None = None
+    # The statement of spec/statements.yaml that makes a failure required (basis stated).
+    statement: str | None = None
     # A skipped scenario that met a cause another scenario established (deadline.Blocked):
     # the test id of that scenario; the cause is the title.
     blocked_by: str | None = None
@@ -160,6 +162,13 @@ class Problem:
         return self.first.register
 
     @property
+    def statement(self) -> dict[str, str] | None:
+        """The documentation's words that make the problem required: id, quote, source."""
+        if self.basis != "stated" or self.first.statement is None:
+            return None
+        return statements.statement(self.first.statement).to_dict()
+
+    @property
     def first(self) -> Observation:
         """The observation that stands for the problem: one of the generated runs if any
         (their requests use the run's own credentials), else the first scenario."""
@@ -194,6 +203,7 @@ class Problem:
             "key": list(self.key),
             "basis": self.basis,
             "register": self.register,
+            "statement": self.statement,
             **({"reason": self.reason} if first.outcome == "deviation" else {}),
         }
 
@@ -491,6 +501,7 @@ def _failure_entry(o: Observation, operation_ids: dict[str, str]) -> dict[str, A
         "curl": scrub(o.curl) if o.curl else None,
         "basis": o.basis,
         "register": o.register,
+        "statement": statements.statement(o.statement).to_dict() if o.statement else None,
     }
 
 

@@ -17,8 +17,9 @@ import pytest
 import requests
 
 import spec
-from conformance import deadline
+from conformance import coverage, deadline
 from conformance.api import Api, Reply
+from conformance.judging import statements
 from conformance.judging.verdict import ConformanceFailure, expect, note
 from conformance.provisioning import Provisioner, creation_body, documented_attributes
 from conformance.recording import RECORDER
@@ -48,21 +49,41 @@ def scenario(
     )
 
 
+def statement_of_outcome(operation_id: str, outcome: Any) -> str | None:
+    """The statement that states what spec/rules.yaml predicts for a request: the one of
+    every row the prediction came from (the refusal's status aside, a register point); None
+    when a row rests on no statement (the prediction is then an inference of ours). A PUT no
+    row speaks for changes what it sends, and only that."""
+    rows = [
+        row
+        for row in coverage.applied_rows(
+            spec.rules(), operation_id, outcome.applied, outcome.refused is not None
+        )
+        if row != "refusal"
+    ]
+    if not rows:
+        return "partial-update" if operation_id == "updateVirtualMachine" else None
+    found = [statements.rule_statement(row) for row in rows]
+    return None if None in found else found[0]
+
+
 def expect_status(
     reply: Reply,
     wanted: int | tuple[int, ...],
     why: str,
     *,
+    by: str | None = None,
     rests_on: str | None = None,
     stop: bool = True,
 ) -> bool:
-    """Fail unless the reply has one of the wanted statuses (or, when the expectation rests
-    on a register entry that is not stated, record what the target did instead)."""
+    """Fail unless the reply has one of the wanted statuses, where a statement of the
+    documentation (`by`) states it; otherwise record what the target did instead."""
     statuses = wanted if isinstance(wanted, tuple) else (wanted,)
     return expect(
         reply.status in statuses,
         f"Expected {' or '.join(map(str, statuses))}, got {reply.status}",
         f"{reply.describe()}; {why}. Body: {reply.exchange.response_body[:300]}",
+        by=by,
         rests_on=rests_on,
         stop=stop,
         exchange=reply.exchange.as_dict(),
@@ -84,13 +105,16 @@ def new_group(bigv: Any, purpose: str) -> tuple[str, dict[str, Any]]:
     return name, group.json
 
 
-def expect_refused(reply: Reply, why: str, *, preferred: int, rests_on: str) -> None:
-    """A refusal: any 4xx but 401 and 404 (the documentation says the request "will not
-    work"); the status the spec chose (`preferred`) where the record is silent on it."""
+def expect_refused(
+    reply: Reply, why: str, *, preferred: int, rests_on: str, by: str | None = None
+) -> None:
+    """A refusal: any 4xx but 401 and 404, where a statement (`by`) says the request is not
+    carried out; the status the spec chose (`preferred`) where the record is silent on it."""
     expect(
         400 <= reply.status < 500 and reply.status not in (401, 404),
         f"Expected a refusal (4xx), got {reply.status}",
         f"{reply.describe()}; {why}. Body: {reply.exchange.response_body[:300]}",
+        by=by,
         exchange=reply.exchange.as_dict(),
     )
     expect_status(reply, preferred, why, rests_on=rests_on, stop=False)
@@ -164,13 +188,15 @@ class Machines:
             )
             path = {"group": group} if group else {}
             reply = self.api.call("createVirtualMachine", path=path, body=body)
-        expect_status(reply, 202, "creating a machine answers 202 Accepted")
+        expect_status(reply, 202, "creating a machine answers 202 Accepted", by="create-accepted")
         created = self.created_machine(reply, group)
         self.track(created, group, counted=order is not None)
         if not wait:
             return created
         expected = lifecycle.create(creation_body("", attributes, definitions)).pending
-        machine = self.wait_for(created["id"], "provisioning to finish", group, **expected)
+        machine = self.wait_for(
+            created["id"], "provisioning to finish", group, by="provisioned-readable", **expected
+        )
         waited, polls = self.last_wait
         if polls > 1:
             note(
@@ -214,6 +240,7 @@ class Machines:
             "Created machine not found",
             f"The create of {name!r} answered 202 without the machine's id, and no machine of "
             f"that name is in the group's list.",
+            by="provisioned-readable",
             exchange=reply.exchange.as_dict(),
         )
         return found[0]
@@ -237,8 +264,10 @@ class Machines:
                     "that is off.",
                 )
             reply = self.api.call("updateVirtualMachine", path=path, body=body)
-            expect_status(reply, 200, f"{body} on a machine with {state} is allowed")
-            machine = self.wait_for(machine["id"], f"{body} to give {wanted}", group, **wanted)
+            expect_status(reply, 200, f"{body} on a machine with {state} is allowed", by="put-ok")
+            machine = self.wait_for(
+                machine["id"], f"{body} to give {wanted}", group, by="power-stop", **wanted
+            )
         return machine
 
     def get(self, machine_id: Any, group: str | None = None, **query: Any) -> Reply:
@@ -248,12 +277,13 @@ class Machines:
     def read(self, machine_id: Any, group: str | None = None, **query: Any) -> dict:
         """The machine as the target shows it now (200 expected)."""
         reply = self.get(machine_id, group, **query)
-        expect_status(reply, 200, f"machine {machine_id} exists")
-        return reply.json
+        expect_status(reply, 200, f"machine {machine_id} exists", by="get-ok")
+        return reply.json if isinstance(reply.json, dict) else {}
 
-    def expect_unchanged(self, machine: dict, what: str) -> None:
+    def expect_unchanged(self, machine: dict, what: str, *, by: str | None = None) -> None:
         """Fail unless every documented attribute of the machine reads as in `machine`
-        (after a refused request); attributes beyond the spec's are the target's own."""
+        (after a refused request; `by`: the statement that says it is not carried out);
+        attributes beyond the spec's are the target's own."""
         after = self.read(machine["id"])
         changed = {
             key: (machine.get(key), after.get(key))
@@ -264,11 +294,24 @@ class Machines:
             not changed,
             f"A refused {what} changed the machine",
             f"before -> after: {changed}",
+            by=by,
         )
 
-    def wait_for(self, machine_id: Any, what: str, group: str | None = None, **wanted: Any) -> dict:
+    def wait_for(
+        self,
+        machine_id: Any,
+        what: str,
+        group: str | None = None,
+        *,
+        by: str | None = None,
+        rests_on: str | None = None,
+        **wanted: Any,
+    ) -> dict:
         """Poll the machine until every wanted attribute has its value (a 202 while it is
-        provisioned is fine: record §5.1); `last_wait` keeps (seconds waited, polls).
+        provisioned is fine: record §5.1); `last_wait` keeps (seconds waited, polls). A
+        wait that times out fails only where a statement (`by`) says the state comes;
+        otherwise it is a finding (on the register point `rests_on`, if one), and it
+        establishes no cause that could block another scenario.
 
         Bounded: an answer about another machine fails at once (the check vm_read_by_id, as
         every answer is judged); a wait that times out
@@ -308,6 +351,14 @@ class Machines:
             established = deadline.CAUSES.get(cause)
             if established is not None and waited >= grace:
                 raise deadline.Blocked(established, last_seen, grace)
+            if waited >= target.wait_timeout and by is None:
+                expect(
+                    False,
+                    f"{what} did not come (waited {waited:.1f} s)",
+                    last_seen,
+                    rests_on=rests_on,
+                    exchange=reply.exchange.as_dict(),
+                )
             if waited >= target.wait_timeout:
                 failure = ConformanceFailure(
                     f"Timed out waiting for {what}"
@@ -315,6 +366,7 @@ class Machines:
                     else f"A machine reads {reply.status} while waiting for {what}",
                     last_seen,
                     exchange=reply.exchange.as_dict(),
+                    statement=by,
                 )
                 deadline.CAUSES.establish(
                     cause, deadline.Cause(failure.title, RECORDER.test_id or "")

@@ -21,6 +21,11 @@ API_PATH = SPEC_DIR / "bigv.openapi.yaml"
 AUTH_PATH = SPEC_DIR / "auth.openapi.yaml"
 RULES_PATH = SPEC_DIR / "rules.yaml"
 REGISTER_PATH = SPEC_DIR / "register.yaml"
+STATEMENTS_PATH = SPEC_DIR / "statements.yaml"
+# The documentation the spec is written from, as it was handed to the project: the original
+# page and the public record (the statements quote them).
+DOCUMENTATION_DIR = SPEC_DIR / "documentation"
+DOCUMENTS = ("virtual_machines.md", "bigv-api.md")
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
@@ -54,10 +59,23 @@ def register() -> dict[str, Any]:
     return copy.deepcopy(_load(REGISTER_PATH))
 
 
+def statements() -> dict[str, Any]:
+    """The statements: the documentation's words that make a rule required."""
+    return copy.deepcopy(_load(STATEMENTS_PATH))
+
+
+@cache
+def documentation(name: str) -> str:
+    """The text of one document of the record (`virtual_machines.md` or `bigv-api.md`)."""
+    if name not in DOCUMENTS:
+        raise KeyError(f"no document {name!r} (one of {', '.join(DOCUMENTS)})")
+    return (DOCUMENTATION_DIR / name).read_text(encoding="utf-8")
+
+
 def spec_hash() -> str:
-    """A short fingerprint of the four files, for reports."""
+    """A short fingerprint of the spec's files, for reports."""
     digest = hashlib.sha256()
-    for path in (API_PATH, AUTH_PATH, RULES_PATH, REGISTER_PATH):
+    for path in (API_PATH, AUTH_PATH, RULES_PATH, REGISTER_PATH, STATEMENTS_PATH):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 

@@ -321,6 +321,9 @@ def vendor_type_schema_conformance(ctx: Any, response: Any, case: Any) -> None:
 
 
 schemathesis.check(vendor_type_schema_conformance)
+# Checks whose failure means the answer is about something else than the step asked for: the
+# step cannot go on (a scenario goes on past any other failure, recorded as it is).
+STOPS_THE_STEP = {"vm_read_by_id"}
 # Checks whose failures are schema failures of the answer (judged by the spec's tiers).
 SCHEMA_CHECKS = {"response_schema_conformance", "vendor_type_schema_conformance"}
 

@@ -1,11 +1,12 @@
 """The basis of one check's failure: does it break what the documentation states, only an
 inference of ours, or only a choice where the record is silent? Pure (no I/O).
 
-The silence register (spec/register.yaml) speaks for failures of named checks under named
-conditions (`covers.checks`), for undocumented statuses (`covers.statuses`), and for schema
-keywords (`covers.schema`): a schema failure is judged by the strictest tier of the spec the
-answer breaks, and an accepted invalid request by the strictest tier the request breaks
-(`tiers`). Everything else is `stated`.
+Required only by quotation: a failure is `stated` only through a statement of
+spec/statements.yaml that covers that very case (a check on those operations under those
+conditions, or a schema keyword the statement quotes). The silence register
+(spec/register.yaml) speaks first for the points it lists (`covers.checks`, `covers.statuses`,
+`covers.schema`): a choice where the record is silent is noted, an inference is advisory.
+Anything neither covers is an inference (advisory at most), without anyone listing it.
 """
 
 from __future__ import annotations
@@ -15,33 +16,52 @@ from typing import Any
 from schemathesis.core import NOT_SET
 
 from conformance import client
-from conformance.judging import register, tiers
+from conformance.judging import register, statements, tiers
 from conformance.judging.checks import SCHEMA_CHECKS, media_type
-from conformance.judging.tiers import STATED, Basis
+from conformance.judging.tiers import UNSTATED, Basis
+
+
+def _sent_headers(response: Any) -> Any:
+    return getattr(getattr(response, "request", None), "headers", None) or {}
 
 
 def facts(case: Any, response: Any, failure: Any) -> dict[str, Any]:
-    """What the register's conditions read about one failed check."""
+    """What the conditions of the register and of the statements read about one failure."""
     operation = case.operation
+    operation_id = operation.definition.raw.get("operationId")
     sent = getattr(getattr(response, "request", None), "method", None) or case.method
+    has_body = case.body is not NOT_SET and case.body is not None
+    path, query = dict(case.path_parameters or {}), dict(case.query or {})
+    arguments = (operation_id, case.body, has_body, case.media_type, path, query)
+    if has_body and tiers.body_invalid(operation_id, case.body, case.media_type):
+        request = "invalid-body"
+    elif tiers.request_valid(*arguments):
+        request = "valid"
+    else:
+        request = "invalid"
+    headers = {str(key).lower() for key in _sent_headers(response)}
     return {
-        "operation_id": operation.definition.raw.get("operationId"),
+        "operation_id": operation_id,
         "media_type": media_type(getattr(response, "headers", {})),
         "method_undeclared": str(sent).upper() != str(operation.method).upper(),
-        "query": dict(case.query or {}),
+        "query": query,
         "status": response.status_code,
         "attribute": getattr(failure, "attribute", None),
         "part": getattr(failure, "part", None),
+        "request": request,
+        "body": set(case.body) if isinstance(case.body, dict) else set(),
+        "credentials": "authorization" in headers,
     }
 
 
 def classify(check: str, case: Any, response: Any, failure: Any) -> Basis:
     """The basis of `check` failing on `response` to `case` (with `failure`). A failure that
-    cannot be weighed (an answer too odd to read) counts as stated: never a failure lost."""
+    cannot be weighed (an answer too odd to read) is kept, as advisory: never lost, never
+    required without a statement."""
     try:
         return _classify(check, case, response, failure)
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError, LookupError):
-        return STATED
+        return UNSTATED
 
 
 def _classify(check: str, case: Any, response: Any, failure: Any) -> Basis:
@@ -57,14 +77,21 @@ def _classify(check: str, case: Any, response: Any, failure: Any) -> Basis:
     if check in SCHEMA_CHECKS:
         body = client.json_or_none(response)  # None: no JSON to weigh (never a valid answer)
         if body is not None:
-            overview = str(found["query"].get("view", "")).lower() == "overview"
+            situations = frozenset(
+                name
+                for name, present in (
+                    ("overview", str(found["query"].get("view", "")).lower() == "overview"),
+                    ("invalid-body", found["request"] == "invalid-body"),
+                )
+                if present
+            )
             basis = tiers.response_basis(
-                operation_id, found["status"], found["media_type"], body, overview
+                operation_id, found["status"], found["media_type"], body, situations
             )
             if basis is not None:
                 return basis
     if check == "negative_data_rejection":
-        return tiers.request_basis(
+        basis = tiers.request_basis(
             operation_id,
             case.body,
             case.body is not NOT_SET and case.body is not None,
@@ -72,4 +99,9 @@ def _classify(check: str, case: Any, response: Any, failure: Any) -> Basis:
             dict(case.path_parameters or {}),
             dict(case.query or {}),
         )
-    return STATED
+        if basis.basis != "stated":
+            return basis
+    statement = statements.covering(check, found)
+    if statement is not None:
+        return Basis("stated", statement=statement.id)
+    return UNSTATED

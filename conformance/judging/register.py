@@ -100,20 +100,29 @@ def basis(entry_id: str | None) -> str:
 
 @dataclass(frozen=True)
 class Pointer:
-    """A keyword of a spec document that rests on a register entry."""
+    """A keyword of a spec document that rests on a register entry (or that a statement
+    makes required)."""
 
     document: str  # bigv | auth
     parts: tuple[str, ...]  # the JSON pointer, unescaped
     entry: str
-    overview_only: bool = False
+    # the situation it is limited to: an answer to view=overview, or to a request whose body
+    # breaks a stated keyword (`invalid-body`); None: always
+    situation: str | None = None
+
+    @property
+    def overview_only(self) -> bool:
+        return self.situation == "overview"
 
 
-def _parse_pointer(text: str, entry_id: str, when: str | None) -> Pointer:
+def parse_pointer(text: str, owner: str, situation: str | None, error: type[ValueError]) -> Pointer:
+    """One schema pointer (`bigv:/...` or `auth:/...`) of a register entry or statement
+    (`owner`: its id); a bad one raises `error` naming the owner."""
     document, _, pointer = text.partition(":")
     if document not in ("bigv", "auth") or not pointer.startswith("/"):
-        raise RegisterError(f"register entry {entry_id!r}: bad schema pointer {text!r}")
+        raise error(f"{owner!r}: bad schema pointer {text!r}")
     parts = tuple(part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:])
-    return Pointer(document, parts, entry_id, overview_only=when == "overview")
+    return Pointer(document, parts, owner, situation)
 
 
 @cache
@@ -127,7 +136,7 @@ def pointers() -> tuple[Pointer, ...]:
                 if isinstance(covered, dict)
                 else (covered, None)
             )
-            found.append(_parse_pointer(text, item.id, when))
+            found.append(parse_pointer(text, item.id, when, RegisterError))
     return tuple(found)
 
 
@@ -141,9 +150,31 @@ def entry_covering(document: str, parts: tuple[str, ...]) -> str | None:
     return None
 
 
+CONDITIONS = (
+    "media_type",
+    "method",
+    "query_lacks",
+    "statuses",
+    "attribute",
+    "part",
+    "request",
+    "body_lacks",
+    "credentials",
+)
+REQUESTS = ("valid", "invalid-body")
+
+
+def _status_matches(wanted: str | int, status: Any) -> bool:
+    """`wanted` is a status (404) or a class of them ("4xx")."""
+    if isinstance(wanted, str) and wanted.endswith("xx"):
+        return isinstance(status, int) and status // 100 == int(wanted[0])
+    return status == int(wanted)
+
+
 @dataclass(frozen=True)
 class CheckCover:
-    """A check whose failures (on some operations, under some conditions) rest on an entry."""
+    """A check whose failures (on some operations, under some conditions) rest on an entry
+    of the register, or are made required by a statement (spec/statements.yaml)."""
 
     check: str
     entry: str
@@ -151,13 +182,17 @@ class CheckCover:
     media_type: re.Pattern | None = None
     method_undeclared: bool = False
     query_lacks: str | None = None
-    statuses: frozenset[int] | None = None
+    statuses: tuple[str | int, ...] | None = None
     attribute: str | None = None
     part: str | None = None
+    request: str | None = None  # valid | invalid-body
+    body_lacks: str | None = None
+    credentials: bool | None = None
 
     def applies(self, facts: dict[str, Any]) -> bool:
         """Whether a failure with these facts is one this cover speaks for. `facts`:
-        operation_id, media_type, method_undeclared, query (dict), status, attribute, part."""
+        operation_id, media_type, method_undeclared, query (dict), status, attribute, part,
+        request (valid, invalid-body or invalid), body (the keys sent), credentials."""
         if self.operations is not None and facts.get("operation_id") not in self.operations:
             return False
         if self.media_type is not None and not self.media_type.search(
@@ -170,29 +205,45 @@ class CheckCover:
             value = (facts.get("query") or {}).get(self.query_lacks)
             if str(value).lower() == "true":
                 return False
-        if self.statuses is not None and facts.get("status") not in self.statuses:
+        status = facts.get("status")
+        if self.statuses is not None and not any(
+            _status_matches(wanted, status) for wanted in self.statuses
+        ):
+            return False
+        if self.request is not None and facts.get("request") != self.request:
+            return False
+        if self.body_lacks is not None and self.body_lacks in (facts.get("body") or ()):
+            return False
+        if self.credentials is not None and bool(facts.get("credentials")) != self.credentials:
             return False
         if self.attribute is not None and facts.get("attribute") != self.attribute:
             return False
         return self.part is None or facts.get("part") == self.part
 
 
-def _check_cover(raw: dict[str, Any], entry_id: str) -> CheckCover:
+def parse_check_cover(raw: dict[str, Any], owner: str, error: type[ValueError]) -> CheckCover:
+    """One `checks` item of a register entry or a statement (`owner`: its id); a bad one
+    raises `error` naming the owner."""
     when = raw.get("when") or {}
-    unknown = set(when) - {"media_type", "method", "query_lacks", "statuses", "attribute", "part"}
+    unknown = set(when) - set(CONDITIONS)
     if unknown:
-        raise RegisterError(f"register entry {entry_id!r}: unknown condition {sorted(unknown)}")
+        raise error(f"{owner!r}: unknown condition {sorted(unknown)}")
+    if when.get("request") not in (None, *REQUESTS):
+        raise error(f"{owner!r}: request must be one of {REQUESTS}")
     operations = raw.get("operations")
     return CheckCover(
         check=raw["check"],
-        entry=entry_id,
+        entry=owner,
         operations=frozenset(operations) if operations else None,
         media_type=re.compile(when["media_type"]) if "media_type" in when else None,
         method_undeclared=when.get("method") == "undeclared",
         query_lacks=when.get("query_lacks"),
-        statuses=frozenset(when["statuses"]) if "statuses" in when else None,
+        statuses=tuple(when["statuses"]) if "statuses" in when else None,
         attribute=when.get("attribute"),
         part=when.get("part"),
+        request=when.get("request"),
+        body_lacks=when.get("body_lacks"),
+        credentials=when.get("credentials"),
     )
 
 
@@ -202,7 +253,7 @@ def check_covers() -> dict[str, tuple[CheckCover, ...]]:
     found: dict[str, list[CheckCover]] = {}
     for item in entries().values():
         for raw in item.covers.get("checks", []):
-            cover = _check_cover(raw, item.id)
+            cover = parse_check_cover(raw, item.id, RegisterError)
             found.setdefault(cover.check, []).append(cover)
     return {check: tuple(covers) for check, covers in found.items()}
 

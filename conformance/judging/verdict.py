@@ -1,11 +1,12 @@
 """The one verdict engine: every response a scenario receives is judged by the spec's
 operation through the same checks the property runs use, and its outcome recorded.
 
-Every failure is weighed by the point it rests on (spec/register.yaml, `classify`): one
-that breaks what the documentation states fails the scenario at once; one that breaks only
-an inference is an advisory finding, and one that breaks only a choice where the record is
-silent is noted ("this target chose X"). Neither stops the scenario's other steps, except a
-scenario expectation that rests on such a point and cannot go on (`expect(rests_on=...)`).
+Every failure is weighed by what it rests on (`classify`): a statement of the documentation
+(spec/statements.yaml) that states the rule for that case makes it required at its
+capability's level; one that breaks only an inference is an advisory finding, and one that
+breaks only a choice where the record is silent is noted ("this target chose X"). A scenario
+expectation names its statement (`expect(..., by=id)`) or the register point it rests on
+(`rests_on=id`); one that names neither is an inference, advisory at most.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from schemathesis.core.failures import Failure, FailureGroup
 
-from conformance.judging import checks, register
+from conformance.judging import checks, register, statements
 from conformance.judging.classify import classify
 from conformance.judging.tiers import STATED, Basis
 
@@ -37,9 +38,11 @@ class ConformanceFailure(AssertionError):
         capability: str | None = None,
         exchange: dict[str, Any] | None = None,
         operation: str | None = None,
+        statement: str | None = None,
     ) -> None:
         self.title = title
         self.message = message
+        self.statement = statement  # what makes it required (spec/statements.yaml)
         self.check = check
         self.operation = operation
         self.capability = capability
@@ -71,10 +74,11 @@ def current_step() -> str | None:
 
 @dataclass(frozen=True)
 class Finding:
-    """A scenario's expectation that rests on an inferred or silent point and did not hold:
-    what this target does instead of what the spec chose."""
+    """A scenario's expectation that no statement makes required and did not hold: what
+    this target does instead of what the spec chose (`entry`: the register point it rests
+    on; None: an inference no one listed, advisory)."""
 
-    entry: str
+    entry: str | None
     title: str
     message: str
     step: str | None = None
@@ -82,7 +86,8 @@ class Finding:
 
     @property
     def basis(self) -> str:
-        return register.basis(self.entry)
+        basis = register.basis(self.entry)
+        return "inferred" if basis == "stated" else basis
 
 
 FINDINGS: list[Finding] = []  # of the test that is running (the plugin clears it)
@@ -98,18 +103,22 @@ def expect(
     title: str,
     message: str,
     *,
+    by: str | None = None,
     rests_on: str | None = None,
     stop: bool = True,
     **details: Any,
 ) -> bool:
-    """Unless `condition` holds: fail the scenario with a titled message, or, when the
-    expectation rests on a register entry that is not `stated`, record a finding (and end
-    the scenario, unless `stop` is false). True when the condition holds."""
+    """Unless `condition` holds: fail the scenario with a titled message when a statement
+    of the documentation (`by`) states the rule, and no register point it rests on
+    (`rests_on`) makes it an inference or a silent choice; otherwise record a finding
+    (advisory for an inference, noted where the point is silent) and end the scenario,
+    unless `stop` is false. True when the condition holds."""
     if condition:
         return True
-    if register.basis(rests_on) == "stated":
-        raise ConformanceFailure(title, message, **details)
-    assert rests_on is not None
+    if by is not None:
+        statements.statement(by)  # a KeyError for an unknown id: a bug of the suite
+    if by is not None and register.basis(rests_on) == "stated":
+        raise ConformanceFailure(title, message, statement=by, **details)
     FINDINGS.append(Finding(rests_on, title, message, _STEP.get(), details.get("exchange")))
     if stop:
         raise PointTaken(title)

@@ -10,20 +10,23 @@ from dataclasses import dataclass
 from typing import Any
 
 import spec
-from conformance.judging import register
+from conformance.judging import register, statements
 
 NOT_IN_DEFINITIONS = "no-such-value-in-definitions"
 
 
 @dataclass(frozen=True)
 class Violation:
-    """A value for `field` that breaks one documented constraint. `register`: the entry of
+    """A value for `field` that breaks one constraint of the spec. `register`: the entry of
     spec/register.yaml the constraint rests on (an inference, or a silent point), if any."""
 
     field: str
     value: Any
     constraint: str
     register: str | None = None
+    # the statement that states the constraint (spec/statements.yaml), if one does: only
+    # then is a body breaking it a "bad value for a known attribute" the documentation names
+    statement: str | None = None
 
     @property
     def id(self) -> str:
@@ -82,7 +85,8 @@ def for_property(
 
     def add(keyword: str, value: Any, constraint: str) -> None:
         entry = register.entry_covering("bigv", (*where, keyword)) if where else None
-        found.append(Violation(field, value, constraint, entry))
+        stated = statements.statement_of_keyword("bigv", (*where, keyword)) if where else None
+        found.append(Violation(field, value, constraint, entry, stated))
 
     wrong = _wrong_type(types)
     if wrong is not None:
@@ -117,6 +121,7 @@ def for_schema(
             None,
             "required",
             register.entry_covering("bigv", (*where, "required", name)) if where else None,
+            statements.statement_of_keyword("bigv", (*where, "required", name)) if where else None,
         )
         for name in schema.get("required", [])
     ]

@@ -203,6 +203,7 @@ class ProblemView:
     search: str = ""
     basis: str = "stated"
     register_entry: dict[str, Any] | None = None  # the inference it rests on, if any
+    statement: dict[str, str] | None = None  # the documentation's words that require it
 
 
 def _story(test_id: str, step: str | None) -> tuple[list[StoryLine], str | None]:
@@ -277,6 +278,7 @@ def problem_view(problem: Problem, anchor: str) -> ProblemView:
         scenario_function=function,
         basis=problem.basis,
         register_entry=_entry(problem.register),
+        statement=problem.statement,
     )
     view.search = " ".join(
         str(part)

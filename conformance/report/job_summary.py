@@ -17,10 +17,14 @@ def _problem(problem: dict[str, Any]) -> str:
     where = problem.get("operation") or (problem.get("tests") or ["?"])[0]
     inferred = " (our inference)" if problem.get("basis") == "inferred" else ""
     tests = len(problem["tests"])
-    return (
+    line = (
         f"- **{problem['level']}**{inferred} `{where}` · `{problem['check']}`: "
         f"{problem['title']} ({tests} test{'s' if tests != 1 else ''})"
     )
+    statement = problem.get("statement")
+    if statement and problem["level"] == "required":
+        line += f"\n  The documentation says: '{statement['quote']}' ({statement['source']})"
+    return line
 
 
 def render(summary: Summary, report: str = "report.html") -> str:

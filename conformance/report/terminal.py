@@ -36,10 +36,15 @@ def problem_line(problem: Problem) -> str:
     basis = (
         f" [dim](our inference: {problem.register})[/dim]" if problem.basis == "inferred" else ""
     )
-    return (
+    line = (
         f"[red]✗[/red] [bold]{problem.level}[/bold] {escape(_where(problem))}{escape(check)}: "
         f"{escape(problem.title)}{basis} [dim]({tests} test{'s' if tests != 1 else ''})[/dim]"
     )
+    statement = problem.statement
+    if statement is not None and problem.level == "required":
+        quote = f"The documentation says: '{statement['quote']}' ({statement['source']})"
+        line += f"\n    [dim]{escape(quote)}[/dim]"
+    return line
 
 
 def print_summary(console: Console, summary: Summary, report_dir: Any) -> None:

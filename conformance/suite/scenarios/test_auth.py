@@ -24,7 +24,7 @@ def test_no_credentials_is_401_everywhere(bigv, machines):
     for operation_id, path, body in sample_requests(machine["id"]):
         with step(f"2. {operation_id} without credentials"):
             reply = bigv.api.call(operation_id, path=path, body=body, auth=False)
-            expect_status(reply, 401, "requests without credentials are refused")
+            expect_status(reply, 401, "requests without credentials are refused", by="unauthorized")
     with step("3. unchanged"):
         machines.expect_unchanged(machine, "unauthenticated request")
 
@@ -50,7 +50,7 @@ def test_wrong_password_is_401(bigv, machines):
             reply = bigv.api.call(
                 operation_id, path={"virtual_machine": machine["id"]}, auth=False, headers=headers
             )
-            expect_status(reply, 401, "a wrong password is refused")
+            expect_status(reply, 401, "a wrong password is refused", by="unauthorized")
 
 
 @scenario("c2e8b4a7-otp-enforced", "auth.basic", writes=False)
@@ -71,7 +71,9 @@ def test_otp_enforced_when_required(bigv):
                 auth=False,
                 headers={"Authorization": f"Basic {pair}"} | extra,
             )
-            expect_status(reply, (401, 403), f"{label}: the one-time password is required")
+            expect_status(
+                reply, (401, 403), f"{label}: the one-time password is required", by="otp"
+            )
             expect_status(
                 reply,
                 401,
@@ -119,17 +121,17 @@ def test_bearer_token_accepted(bigv):
         service = _auth_service(bigv)
         with step("1. log in at the auth service"):
             reply, token = _log_in(bigv, service)
-            expect_status(reply, 200, "the right credentials open a session")
+            expect_status(reply, 200, "the right credentials open a session", by="session-login")
     with step("2. Bearer token"):
         reply = bigv.api.call(
             "listVirtualMachines", auth=False, headers={"Authorization": f"Bearer {token}"}
         )
-        expect_status(reply, 200, "a valid Bearer token is accepted")
+        expect_status(reply, 200, "a valid Bearer token is accepted", by="bearer")
     with step("3. made-up token"):
         reply = bigv.api.call(
             "listVirtualMachines", auth=False, headers={"Authorization": "Bearer made-up-token"}
         )
-        expect_status(reply, 401, "an invalid token is refused")
+        expect_status(reply, 401, "an invalid token is refused", by="unauthorized")
 
 
 @scenario("b3c9a7e1-session-log-in", "auth.session", writes=False)
@@ -145,11 +147,11 @@ def test_session_log_in_and_read(bigv):
     service = _auth_service(bigv)
     with step("1. log in"):
         reply, token = _log_in(bigv, service)
-        expect_status(reply, 200, "the right credentials open a session")
+        expect_status(reply, 200, "the right credentials open a session", by="session-login")
         expect(bool(token), "Empty session token", "POST /session answered 200 with no token.")
     with step("2. read the session"):
         reply = service.call("getSession", path={"token": token})
-        expect_status(reply, 200, "a session just opened can be read")
+        expect_status(reply, 200, "a session just opened can be read", by="session-read")
         expect(
             reply.json.get("username") == bigv.run.target.user,
             "Session of another user",
@@ -160,7 +162,7 @@ def test_session_log_in_and_read(bigv):
         expect_status(reply, 400, "wrong credentials are refused")
     with step("4. made-up token"):
         reply = service.call("getSession", path={"token": "made-up-token"})
-        expect_status(reply, 404, "an unknown session is not found")
+        expect_status(reply, 404, "an unknown session is not found", by="session-read")
 
 
 @scenario("f0b9e7c4-foreign-account-hidden", "errors.not-found", writes=False)
@@ -177,17 +179,20 @@ def test_another_account_is_never_readable(bigv):
             bigv.api.call("getAccount", path={"account": foreign}),
             404,
             "accounts without a privilege are invisible",
+            by="not-found",
         )
     with step("2. its groups and machines"):
         expect_status(
             bigv.api.call("listGroups", path={"account": foreign}),
             404,
             "their groups are invisible",
+            by="not-found",
         )
         expect_status(
             bigv.api.call("listVirtualMachines", path={"account": foreign, "group": "default"}),
             404,
             "their machines are invisible",
+            by="not-found",
         )
 
 
@@ -218,7 +223,7 @@ def _state_of(bigv, account):
         if operation_id == "listDiscs" and machine is None:
             break
         reply = bigv.api.call(operation_id, path=path, query=query)
-        expect_status(reply, 200, f"the user may read account {account!r}")
+        expect_status(reply, 200, f"the user may read account {account!r}", by="get-ok")
         items = reply.json if isinstance(reply.json, list) else []
         state[operation_id] = [
             {key: item.get(key) for key in sorted(WRITABLE[operation_id])} for item in items
@@ -227,7 +232,7 @@ def _state_of(bigv, account):
             machine = items[0]["id"]
             path["virtual_machine"] = machine
             read = bigv.api.call("getVirtualMachine", path=path, query={"include_deleted": True})
-            expect_status(read, 200, f"the user may read the machines of {account!r}")
+            expect_status(read, 200, f"the user may read the machines of {account!r}", by="get-ok")
         if operation_id == "listDiscs" and items:
             disc = items[0]["id"]
     return state, machine, disc
@@ -260,11 +265,14 @@ def test_every_write_where_the_user_may_only_read_is_403_and_changes_nothing(big
             continue
         with step(f"2. {operation_id} in {readonly!r}"):
             reply = bigv.api.call(operation_id, path=path, body=with_run_names(bigv.names, body))
-            expect_status(reply, 403, "the user may read this account but not change it")
+            expect_status(
+                reply, 403, "the user may read this account but not change it", by="forbidden"
+            )
     with step("3. unchanged"):
         after, _, _ = _state_of(bigv, readonly)
         expect(
             after == before,
             "A refused write changed the account",
             f"before -> after: {before} -> {after}",
+            by="forbidden",
         )

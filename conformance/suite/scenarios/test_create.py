@@ -24,12 +24,13 @@ def test_created_machine_is_listed_and_readable(bigv, machines):
         machine = machines.create(now=True, cores=2, memory=2048, autoreboot_on=False)
     with step("3. listed"):
         listing = bigv.api.call("listVirtualMachines")
-        expect_status(listing, 200, "the list of the group")
+        expect_status(listing, 200, "the list of the group", by="get-ok")
         ids = [item.get("id") for item in listing.json]
         expect(
             machine["id"] in ids,
             "Created machine missing from the list",
             f"Machine {machine['id']} ({machine['name']}) is not among {ids}.",
+            by="vm-list",
             exchange=listing.exchange.as_dict(),
         )
         ids = [i for i in ids if isinstance(i, int)]
@@ -44,7 +45,12 @@ def test_created_machine_is_listed_and_readable(bigv, machines):
         read = machines.read(machine["id"])
         asked = {"name": machine["name"], "cores": 2, "memory": 2048, "autoreboot_on": False}
         wrong = {key: read.get(key) for key, value in asked.items() if read.get(key) != value}
-        expect(not wrong, "Machine not as created", f"Asked {asked}; read back {wrong}.")
+        expect(
+            not wrong,
+            "Machine not as created",
+            f"Asked {asked}; read back {wrong}.",
+            by="create-settable",
+        )
         _note_attributes(bigv, read)
 
 
@@ -103,7 +109,9 @@ def test_create_with_the_name_alone(bigv, machines):
         created = machines.created_machine(reply)
     with step("2. provisioned, as asked by default"):
         wanted = lifecycle.create({}).pending
-        machine = machines.wait_for(created["id"], "provisioning to finish", **wanted)
+        machine = machines.wait_for(
+            created["id"], "provisioning to finish", rests_on="create-defaults", **wanted
+        )
         defaults = {k: v for k, v in rules["request_defaults"].items() if k not in body}
         differs = {k: machine.get(k) for k, v in defaults.items() if machine.get(k) != v}
         if differs:
@@ -127,8 +135,8 @@ def test_machine_reachable_through_every_account_and_group_form(bigv, machines):
     with step("2. learn ids and names"):
         account = bigv.api.call("getAccount")
         group = bigv.api.call("getGroup")
-        expect_status(account, 200, "the target's account is readable")
-        expect_status(group, 200, "the target's group is readable")
+        expect_status(account, 200, "the target's account is readable", by="get-ok")
+        expect_status(group, 200, "the target's group is readable", by="get-ok")
     forms = {
         "account name": {"account": account.json["name"]},
         "account id": {"account": account.json["id"]},
@@ -142,7 +150,7 @@ def test_machine_reachable_through_every_account_and_group_form(bigv, machines):
             reply = bigv.api.call(
                 "getVirtualMachine", path={"virtual_machine": machine["id"], **path}
             )
-            expect_status(reply, 200, f"the machine is addressable by the {form}")
+            expect_status(reply, 200, f"the machine is addressable by the {form}", by="addressing")
 
 
 @scenario("c4d1a8e2-hostname-derived", "vm.hostname", provisions=[{}])
@@ -162,15 +170,21 @@ def test_hostname_is_name_group_account_domain(bigv, machines):
         reply = bigv.api.call(
             "updateVirtualMachine", path={"virtual_machine": machine["id"]}, body={"name": new_name}
         )
-        expect_status(reply, 200, "renaming is a documented update")
+        expect_status(reply, 200, "renaming is a documented update", by="put-ok")
         renamed = machines.read(machine["id"])
-        expect_hostname(run, renamed, run.group_name, "Hostname does not follow a rename")
+        expect_hostname(
+            run,
+            renamed,
+            run.group_name,
+            "Hostname does not follow a rename",
+            by="hostname-follows-rename",
+        )
 
 
-def expect_hostname(run, machine, group, title=None, rests_on=None):
+def expect_hostname(run, machine, group, title=None, rests_on=None, by="hostname"):
     """The machine's hostname is name.group.account.<domain>: the prefix as the documentation
-    states (or as `rests_on` says); a domain other than the one expected, when none was given
-    with --cluster-domain, is noted (register cluster-domain)."""
+    states (`by`; or as `rests_on` says); a domain other than the one expected, when none was
+    given with --cluster-domain, is noted (register cluster-domain)."""
     problem = hostname_problem(machine, group, run.account_name, run.target.cluster_domain, run.url)
     if problem is None:
         return
@@ -178,7 +192,7 @@ def expect_hostname(run, machine, group, title=None, rests_on=None):
     if part == "domain":
         note("cluster-domain", found_title, message)
     else:
-        expect(False, title or found_title, message, rests_on=rests_on)
+        expect(False, title or found_title, message, by=None if rests_on else by, rests_on=rests_on)
 
 
 @scenario("61d0e9b3-machine-by-name", "vm.by-name", provisions=[{"autoreboot_on": True}])

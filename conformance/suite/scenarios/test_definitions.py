@@ -12,4 +12,6 @@ def test_definitions_need_no_credentials(bigv):
     """
     with step("1. without credentials"):
         reply = bigv.api.call("getDefinitions", auth=False)
-        expect_status(reply, 200, "the definitions need no authentication")
+        expect_status(
+            reply, 200, "the definitions need no authentication", by="definitions-without-auth"
+        )

@@ -9,7 +9,7 @@ from conformance.scenario import expect_refused, expect_status, scenario
 
 def _listed(bigv, machine_id, **query):
     reply = bigv.api.call("listVirtualMachines", query=query or None)
-    expect_status(reply, 200, "the list of the group")
+    expect_status(reply, 200, "the list of the group", by="get-ok")
     return next((item for item in reply.json if item.get("id") == machine_id), None), reply
 
 
@@ -27,17 +27,20 @@ def test_delete_hides_and_undelete_restores(bigv, machines):
         machine = machines.create()
     with step("2. delete"):
         reply = bigv.api.call("deleteVirtualMachine", path={"virtual_machine": machine["id"]})
-        expect_status(reply, 204, "soft delete answers 204")
+        expect_status(reply, 204, "soft delete answers 204", by="delete-ok")
     with step("3. hidden"):
         found, listing = _listed(bigv, machine["id"])
         expect(
             (found is None) == lifecycle.hidden("listVirtualMachines", True, {}),
             "Deleted machine still listed",
             f"Machine {machine['id']} is in the list without include_deleted.",
+            by="soft-delete",
             exchange=listing.exchange.as_dict(),
         )
         if lifecycle.hidden("getVirtualMachine", True, {}):
-            expect_status(machines.get(machine["id"]), 404, "a deleted machine is hidden")
+            expect_status(
+                machines.get(machine["id"]), 404, "a deleted machine is hidden", by="soft-delete"
+            )
         if lifecycle.hidden("signalVirtualMachine", True, {}):
             reply = bigv.api.call(
                 "signalVirtualMachine",
@@ -58,6 +61,7 @@ def test_delete_hides_and_undelete_restores(bigv, machines):
             found is not None and all(found.get(k) == v for k, v in wanted.items()),
             "Deleted machine not listed as deleted with include_deleted=true",
             f"Machine {machine['id']}: wanted {wanted}, found {found}.",
+            by="soft-delete",
             exchange=listing.exchange.as_dict(),
         )
         deleted = machines.read(machine["id"], include_deleted=True)
@@ -67,12 +71,13 @@ def test_delete_hides_and_undelete_restores(bigv, machines):
         reply = bigv.api.call(
             "updateVirtualMachine", path={"virtual_machine": machine["id"]}, body=undelete
         )
-        expect_status(reply, 200, "PUT deleted=false undeletes")
+        expect_status(reply, 200, "PUT deleted=false undeletes", by="soft-delete")
         found, listing = _listed(bigv, machine["id"])
         expect(
             found is not None and all(found.get(k) == v for k, v in wanted.items()),
             "Undelete did not restore the machine",
             f"Machine {machine['id']} after undelete: {found}.",
+            by="soft-delete",
             exchange=listing.exchange.as_dict(),
         )
 
@@ -88,7 +93,7 @@ def test_name_taken_until_purge(bigv, machines):
     with step("1. create and delete"):
         machine = machines.create()
         reply = bigv.api.call("deleteVirtualMachine", path={"virtual_machine": machine["id"]})
-        expect_status(reply, 204, "soft delete answers 204")
+        expect_status(reply, 204, "soft delete answers 204", by="delete-ok")
     again = {**documented_attributes(bigv.run.definitions), "name": machine["name"]}
     # what this scenario proves of rules.yaml's create table beyond the lifecycle's outcomes
     RECORDER.rules("create/names_unique_in", "create/name_freed_by")
@@ -105,11 +110,14 @@ def test_name_taken_until_purge(bigv, machines):
         reply = bigv.api.call(
             "deleteVirtualMachine", path={"virtual_machine": machine["id"]}, query=purge
         )
-        expect_status(reply, 204, "purge answers 204")
+        expect_status(reply, 204, "purge answers 204", by="delete-ok")
         if lifecycle.apply("deleteVirtualMachine", machine, purge).purged:
             expect_status(
-                machines.get(machine["id"], include_deleted=True), 404, "a purged machine is gone"
+                machines.get(machine["id"], include_deleted=True),
+                404,
+                "a purged machine is gone",
+                by="purge",
             )
     with step("4. name free again"):
         reply = machines.send_create(again)
-        expect_status(reply, 202, "a purged machine's name can be used again")
+        expect_status(reply, 202, "a purged machine's name can be used again", by="purge")

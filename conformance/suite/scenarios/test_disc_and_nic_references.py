@@ -18,11 +18,11 @@ def test_disc_read_by_id_and_by_label(bigv, machines):
         machine = machines.create()
         path = {"virtual_machine": machine["id"]}
         added = bigv.api.call("createDisc", path=path, body=DISC)
-        expect_status(added, 201, "a disc as the official client adds it")
+        expect_status(added, 201, "a disc as the official client adds it", by="created")
     for reference in (str(added.json.get("id")), DISC["label"]):
         with step(f"2. read by {reference!r}"):
             reply = bigv.api.call("getDisc", path=path | {"disc": reference})
-            expect_status(reply, 200, "a disc is addressed by its id or its label")
+            expect_status(reply, 200, "a disc is addressed by its id or its label", by="get-ok")
             expect(
                 reply.json.get("id") == added.json.get("id"),
                 "Another disc answered",
@@ -45,7 +45,7 @@ def test_disc_stays_until_deleted_with_purge(bigv, machines):
         machine = machines.create()
         path = {"virtual_machine": machine["id"]}
         added = bigv.api.call("createDisc", path=path, body=DISC)
-        expect_status(added, 201, "a disc as the official client adds it")
+        expect_status(added, 201, "a disc as the official client adds it", by="created")
         disc = path | {"disc": str(added.json.get("id"))}
     for query in (None, {"purge": False}):
         with step(f"2. delete with {query or 'no query'}, still there"):
@@ -57,7 +57,7 @@ def test_disc_stays_until_deleted_with_purge(bigv, machines):
             )
     with step("3. delete with purge=true"):
         reply = bigv.api.call("deleteDisc", path=disc, query={"purge": True})
-        expect_status(reply, 204, "purge=true removes a disc")
+        expect_status(reply, 204, "purge=true removes a disc", by="delete-ok")
         expect_status(bigv.api.call("getDisc", path=disc), 404, "a purged disc is not found")
 
 
@@ -71,13 +71,13 @@ def test_network_interface_read_by_its_id(bigv, machines):
         machine = machines.create()
         path = {"virtual_machine": machine["id"]}
         listing = bigv.api.call("listNetworkInterfaces", path=path)
-        expect_status(listing, 200, "the interfaces of a machine")
+        expect_status(listing, 200, "the interfaces of a machine", by="get-ok")
     for nic in listing.json:
         with step(f"2. read interface {nic.get('id')}"):
             reply = bigv.api.call(
                 "getNetworkInterface", path=path | {"network_interface": nic["id"]}
             )
-            expect_status(reply, 200, "an interface is read by the id its list gives")
+            expect_status(reply, 200, "an interface is read by the id its list gives", by="get-ok")
             expect(
                 reply.json.get("id") == nic.get("id"),
                 "Another interface answered",

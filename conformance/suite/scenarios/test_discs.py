@@ -47,14 +47,16 @@ def test_discs_added_and_removed_as_the_clients_do(bigv, machines):
                     "as DOC discs says.",
                     exchange=reply.exchange.as_dict(),
                 )
-            expect_status(reply, 201, "a disc as the documentation's clients add it")
+            expect_status(reply, 201, "a disc as the documentation's clients add it", by="created")
             added[body["label"]] = body["size"]
             if isinstance(reply.json, dict) and "id" in reply.json:
                 read = bigv.api.call("getDisc", path=path | {"disc": reply.json["id"]})
-                expect_status(read, 200, "a disc added reads by the id it was answered with")
+                expect_status(
+                    read, 200, "a disc added reads by the id it was answered with", by="get-ok"
+                )
     with step("3. listed"):
         listing = bigv.api.call("listDiscs", path=path)
-        expect_status(listing, 200, "the discs of the machine")
+        expect_status(listing, 200, "the discs of the machine", by="get-ok")
         listed = {disc.get("label"): disc.get("size") for disc in listing.json}
         missing = {label: size for label, size in added.items() if listed.get(label) != size}
         expect(

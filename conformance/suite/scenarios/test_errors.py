@@ -45,15 +45,24 @@ def test_unknown_account_group_and_machine_are_404_everywhere(bigv, machines):
             with step(f"{number}. {operation_id} with an unknown {part}"):
                 body = with_run_names(bigv.names, body)
                 reply = bigv.api.call(operation_id, path=path | {part: missing}, body=body)
-                expect_status(reply, 404, f"an unknown {part} is not found")
+                expect_status(reply, 404, f"an unknown {part} is not found", by="not-found")
 
 
-def _error_names_field(reply, field, constraint=""):
+def _stated(violation):
+    """The statement that makes a 400 required for this violation: the documentation's
+    "bad values for known attributes give 400", where a statement states the constraint."""
+    return "validation-hash" if violation.statement else None
+
+
+def _error_names_field(reply, violation):
+    field, constraint = violation.field, violation.constraint
     body = reply.json if isinstance(reply.json, dict) else {}
     expect(
         field in body,
         f"400 does not name the attribute {field!r}",
         f"The error hash must map the offending attribute to its messages; got {body}.",
+        by=_stated(violation),
+        rests_on=violation.register,
         exchange=reply.exchange.as_dict(),
     )
     documented = DOCUMENTED_MESSAGES.get(field) if constraint == "required" else None
@@ -98,9 +107,10 @@ def test_update_breaking_a_constraint_is_400_and_changes_nothing(bigv, machines,
             reply,
             400,
             f"{violation.field} must satisfy {violation.constraint}",
+            by=_stated(violation),
             rests_on=violation.register,
         )
-        _error_names_field(reply, violation.field)
+        _error_names_field(reply, violation)
     with step("3. unchanged"):
         machines.expect_unchanged(machine, "update")
 
@@ -132,9 +142,10 @@ def test_create_breaking_a_constraint_is_400_and_creates_nothing(bigv, machines,
             reply,
             400,
             f"{violation.field} must satisfy {violation.constraint}",
+            by=_stated(violation),
             rests_on=violation.register,
         )
-        _error_names_field(reply, violation.field, violation.constraint)
+        _error_names_field(reply, violation)
     with step("2. nothing created"):
         listing = bigv.api.call("listVirtualMachines", query={"include_deleted": True})
         names = [item.get("name") for item in listing.json]
@@ -187,9 +198,10 @@ def test_signal_and_reimage_breaking_a_constraint_are_400(bigv, machines, operat
             reply,
             400,
             f"{violation.field} must satisfy {violation.constraint}",
+            by=_stated(violation),
             rests_on=violation.register,
         )
-        _error_names_field(reply, violation.field)
+        _error_names_field(reply, violation)
     with step("3. unchanged"):
         machines.expect_unchanged(machine, "action")
 
@@ -217,6 +229,7 @@ def test_a_body_that_is_not_json_by_its_content_type_is_refused(bigv, machines):
             "a body must come as application/json",
             preferred=415,
             rests_on="content-type-refusal-status",
+            by="content-type-required",
         )
     with step("3. update as text/plain"):
         reply = bigv.api.call(
@@ -231,8 +244,9 @@ def test_a_body_that_is_not_json_by_its_content_type_is_refused(bigv, machines):
             "a body must come as application/json",
             preferred=415,
             rests_on="content-type-refusal-status",
+            by="content-type-required",
         )
-        machines.expect_unchanged(machine, "update")
+        machines.expect_unchanged(machine, "update", by="content-type-required")
 
 
 TOO_LARGE = 2 * 1024 * 1024  # bytes: over the reference emulator's limit (1 MiB)
@@ -274,7 +288,7 @@ def test_a_very_large_body_is_refused_and_changes_nothing(bigv, machines, operat
                     "size": 25600,
                 },
             )
-            expect_status(made, 201, "a disc to resize")
+            expect_status(made, 201, "a disc to resize", by="created")
             disc = made.json["id"]
     ((_, path, body),) = [
         request
@@ -312,7 +326,7 @@ def _own_state(bigv, machine_id):
     state = {}
     for operation_id in ("getVirtualMachine", "listDiscs"):
         reply = bigv.api.call(operation_id, path={"virtual_machine": machine_id})
-        expect_status(reply, 200, "reading back")
+        expect_status(reply, 200, "reading back", by="get-ok")
         state[operation_id] = _documented(operation_id, reply.json)
     return state
 

@@ -18,15 +18,16 @@ def test_include_deleted_false_keeps_deleted_machines_hidden(bigv, machines):
     with step("1. create, delete"):
         machine = machines.create()
         reply = bigv.api.call("deleteVirtualMachine", path={"virtual_machine": machine["id"]})
-        expect_status(reply, 204, "soft delete answers 204")
+        expect_status(reply, 204, "soft delete answers 204", by="delete-ok")
     with step("2. listed with include_deleted=false"):
         listing = bigv.api.call("listVirtualMachines", query=hidden_query)
-        expect_status(listing, 200, "the list of the group")
+        expect_status(listing, 200, "the list of the group", by="get-ok")
         listed = [item for item in listing.json if item.get("id") == machine["id"]]
         expect(
             not listed,
             "Deleted machine listed with include_deleted=false",
             f"Machine {machine['id']} is in the list with include_deleted=false: {listed}.",
+            by="soft-delete",
             exchange=listing.exchange.as_dict(),
         )
     if lifecycle.hidden("getVirtualMachine", True, hidden_query):
@@ -35,4 +36,5 @@ def test_include_deleted_false_keeps_deleted_machines_hidden(bigv, machines):
                 machines.get(machine["id"], **hidden_query),
                 404,
                 "a deleted machine is hidden unless include_deleted=true",
+                by="soft-delete",
             )

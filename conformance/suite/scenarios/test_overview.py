@@ -34,7 +34,7 @@ def test_overview_embeds_related_objects(bigv, machines):
             path={"virtual_machine": machine["id"]},
             body={"label": "data", "storage_grade": "sata", "size": 20480},
         )
-        expect_status(disc, 201, "a disc can be added")
+        expect_status(disc, 201, "a disc can be added", by="created")
     with step("2. the machine"):
         read = machines.read(machine["id"], **overview)
         labels = [item.get("label") for item in _embeds(read, "discs", "the machine")]
@@ -42,17 +42,17 @@ def test_overview_embeds_related_objects(bigv, machines):
         _embeds(read, "network_interfaces", "the machine")
     with step("3. the group's list"):
         listing = bigv.api.call("listVirtualMachines", query=overview)
-        expect_status(listing, 200, "the list with view=overview")
+        expect_status(listing, 200, "the list with view=overview", by="get-ok")
         mine = next((item for item in listing.json if item.get("id") == machine["id"]), {})
         _embeds(mine, "discs", "the machine in the list")
     with step("4. the group"):
         group = bigv.api.call("getGroup", query=overview)
-        expect_status(group, 200, "the group with view=overview")
+        expect_status(group, 200, "the group with view=overview", by="get-ok")
         ids = [item.get("id") for item in _embeds(group.json, "virtual_machines", "the group")]
         expect(machine["id"] in ids, "Group overview misses a machine", f"ids {ids}.")
     with step("5. the account"):
         account = bigv.api.call("getAccount", query=overview)
-        expect_status(account, 200, "the account with view=overview")
+        expect_status(account, 200, "the account with view=overview", by="get-ok")
         groups = _embeds(account.json, "groups", "the account")
         found = [vm.get("id") for item in groups for vm in item.get("virtual_machines") or []]
         expect(machine["id"] in found, "Account overview misses a machine", f"ids {found}.")

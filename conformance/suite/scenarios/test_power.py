@@ -4,7 +4,7 @@ import pytest
 
 from conformance.judging.verdict import expect, note, step
 from conformance.recording import recorded_lifecycle as lifecycle
-from conformance.scenario import expect_refused, expect_status, scenario
+from conformance.scenario import expect_refused, expect_status, scenario, statement_of_outcome
 
 STATE_KEYS = ("power_on", "autoreboot_on")
 
@@ -17,6 +17,7 @@ def _apply(bigv, machines, machine, operation_id, body):
     """Send one request; check its status and the state it leaves against the rules."""
     before = _state(machine)
     outcome = lifecycle.apply(operation_id, before, body)
+    by = statement_of_outcome(operation_id, outcome)
     reply = bigv.api.call(operation_id, path={"virtual_machine": machine["id"]}, body=body)
     if outcome.refused:
         expect_refused(
@@ -24,19 +25,24 @@ def _apply(bigv, machines, machine, operation_id, body):
             f"the rules refuse {body} on a machine with {before}",
             preferred=lifecycle.refusal_status(),
             rests_on="refusal-status",
+            by=by,
         )
         after = machines.read(machine["id"])
         expect(
             _state(after) == before,
             "A refused request changed the machine",
             f"{body} on {before} was refused, yet the machine is now {_state(after)}.",
+            by=by,
         )
         return after
-    expect_status(reply, 200, f"{body} on a machine with {before} is allowed")
+    done = "action-echo" if operation_id != "updateVirtualMachine" else "put-ok"
+    expect_status(
+        reply, 200, f"{body} on a machine with {before} is allowed", by=done if by else None
+    )
     wanted = lifecycle.settled(operation_id, before, body, STATE_KEYS)
     rules = ", ".join(outcome.applied) or "no rule: unchanged"
     after = machines.wait_for(
-        machine["id"], f"{operation_id} {body} ({rules}) to give {wanted}", **wanted
+        machine["id"], f"{operation_id} {body} ({rules}) to give {wanted}", by=by, **wanted
     )
     waited, polls = machines.last_wait
     if body.get("signal") == "powerdown" and polls > 1:
@@ -151,4 +157,4 @@ def test_shutdown_and_stay_off(bigv, machines):
     with step("3. powerdown"):
         after = _apply(bigv, machines, machine, "signalVirtualMachine", {"signal": "powerdown"})
         reply = bigv.api.call("getVirtualMachine", path={"virtual_machine": after["id"]})
-        expect_status(reply, 200, "the machine is still there")
+        expect_status(reply, 200, "the machine is still there", by="get-ok")

@@ -21,7 +21,9 @@ def test_session_log_in_with_a_form_body(bigv):
     service = _auth_service(bigv)
     with step("1. log in with a form body"):
         reply, token = _log_in(bigv, service, media_type=FORM)
-        expect_status(reply, 200, "the right credentials open a session, form-encoded too")
+        expect_status(
+            reply, 200, "the right credentials open a session, form-encoded too", by="session-login"
+        )
     with step("2. read the session"):
         expect_status(
             service.call("getSession", path={"token": token}),

@@ -76,7 +76,12 @@ def test_each_writable_attribute_persists(bigv, machines):
                 "updateVirtualMachine", path={"virtual_machine": machine["id"]}, body={name: value}
             )
             accepted = expect_status(
-                reply, 200, f"{name} is writable", rests_on=RESTS_ON.get(name), stop=False
+                reply,
+                200,
+                f"{name} is writable",
+                by="put-ok",
+                rests_on=RESTS_ON.get(name),
+                stop=False,
             )
             if accepted:
                 sent[name] = value
@@ -90,6 +95,7 @@ def test_each_writable_attribute_persists(bigv, machines):
                 False,
                 f"Update of {name} lost",
                 f"Sent {name}={value!r}; read back {got!r}.",
+                by="partial-update",
                 rests_on=RESTS_ON.get(name),
                 stop=False,
             )
@@ -113,7 +119,9 @@ def test_unknown_ignored_and_read_only_unchanged(bigv, machines):
             path={"virtual_machine": machine["id"]},
             body={"no_such_attribute": "x"},
         )
-        expect_status(reply, 200, "unknown attributes are silently discarded")
+        expect_status(
+            reply, 200, "unknown attributes are silently discarded", by="unknown-attributes"
+        )
     bogus = {"id": machine["id"] + 100000, "hostname": "evil.example", "head": "head999"}
     bogus |= {"management_address": "198.51.100.77"}
     with step("2b. PUT read-only attributes"):
@@ -130,7 +138,12 @@ def test_unknown_ignored_and_read_only_unchanged(bigv, machines):
             )
     with step("3. read back"):
         read = machines.read(machine["id"])
-        expect("no_such_attribute" not in read, "Unknown attribute stored", f"Read back {read}.")
+        expect(
+            "no_such_attribute" not in read,
+            "Unknown attribute stored",
+            f"Read back {read}.",
+            by="unknown-attributes",
+        )
         changed = {
             name: (machine.get(name), read.get(name))
             for name in READ_ONLY
@@ -141,7 +154,9 @@ def test_unknown_ignored_and_read_only_unchanged(bigv, machines):
         reply = bigv.api.call(
             "updateVirtualMachine", path={"virtual_machine": machine["id"]}, body={}
         )
-        expect_status(reply, 200, "an empty update is valid (the official client sends it)")
+        expect_status(
+            reply, 200, "an empty update is valid (the official client sends it)", by="empty-put"
+        )
     with step("5. PUT with no body at all"):
         reply = bigv.api.call("updateVirtualMachine", path={"virtual_machine": machine["id"]})
         expect(
@@ -155,10 +170,11 @@ def test_unknown_ignored_and_read_only_unchanged(bigv, machines):
         )
 
 
-@scenario("e1f05a9c-move-between-groups", "vm.update", provisions=[{}])
+@scenario("e1f05a9c-move-between-groups", "vm.update", provisions=[{"power_on": False}])
 def test_move_to_another_group_and_back(bigv, machines):
     """
-    1. Create a group (prefixed) and a machine.
+    1. Create a group (prefixed) and a machine, stopped (what can change on a running machine
+       is left open: "power down first, or be prepared to handle a refusal").
     2. PUT group_id of the new group: 200; the machine reads there, hostname with the new group.
     3. DELETE the new group while it holds the machine: refused (400), the group is still
        there.
@@ -168,7 +184,7 @@ def test_move_to_another_group_and_back(bigv, machines):
     run = bigv.run
     with step("1. create"):
         group_name, group = new_group(bigv, "there is nowhere to move a machine to")
-        machine = machines.create()
+        machine = machines.create(power_on=False)
     try:
         with step("2. move"):
             reply = bigv.api.call(
@@ -176,12 +192,13 @@ def test_move_to_another_group_and_back(bigv, machines):
                 path={"virtual_machine": machine["id"]},
                 body={"group_id": group["id"]},
             )
-            expect_status(reply, 200, "group_id is writable (move)")
+            expect_status(reply, 200, "group_id is writable (move)", by="put-ok")
             moved = machines.read(machine["id"], group=group_name)
             expect(
                 moved["group_id"] == group["id"],
                 "Move not applied",
-                f"Wanted group_id {group['id']}; got {moved['group_id']}.",
+                f"Wanted group_id {group['id']}; got {moved.get('group_id')}.",
+                by="partial-update",
             )
             problem = hostname_problem(
                 moved, group_name, run.account_name, run.target.cluster_domain, run.url
@@ -196,21 +213,28 @@ def test_move_to_another_group_and_back(bigv, machines):
                 )
         with step("3. delete the group holding the machine"):
             reply = bigv.api.call("deleteGroup", path={"group": group["id"]})
-            expect_status(reply, 400, "a group holding machines cannot be deleted")
+            expect_status(
+                reply, 400, "a group holding machines cannot be deleted", by="failed-delete"
+            )
             kept = bigv.api.call("getGroup", path={"group": group["id"]})
-            expect_status(kept, 200, "a group whose delete was refused is still there")
+            expect_status(
+                kept,
+                200,
+                "a group whose delete was refused is still there",
+                by="groups-not-deleted-with-machines",
+            )
         with step("4. move back"):
             reply = bigv.api.call(
                 "updateVirtualMachine",
                 path={"virtual_machine": machine["id"], "group": group_name},
                 body={"group_id": run.group_id},
             )
-            expect_status(reply, 200, "moving back")
+            expect_status(reply, 200, "moving back", by="put-ok")
     finally:
         with step("5. delete the group"):
             machines.read(machine["id"])
             reply = bigv.api.call("deleteGroup", path={"group": group["id"]})
-            expect_status(reply, 204, "an empty group can be deleted")
+            expect_status(reply, 204, "an empty group can be deleted", by="delete-ok")
 
 
 @scenario("7c3b9f04-hardware-profile-lock", "vm.update", provisions=[{"power_on": False}])
@@ -230,8 +254,13 @@ def test_hardware_profile_and_its_lock(bigv, machines):
         reply = bigv.api.call(
             "updateVirtualMachine", path={"virtual_machine": machine["id"]}, body=body
         )
-        expect_status(reply, 200, "hardware_profile and its lock are writable")
+        expect_status(reply, 200, "hardware_profile and its lock are writable", by="put-ok")
     with step("3. read back"):
         read = machines.read(machine["id"])
         lost = {k: (v, read.get(k)) for k, v in body.items() if read.get(k) != v}
-        expect(not lost, "Hardware profile not persisted", f"Sent -> read back: {lost}.")
+        expect(
+            not lost,
+            "Hardware profile not persisted",
+            f"Sent -> read back: {lost}.",
+            by="partial-update",
+        )
