@@ -1,0 +1,83 @@
+"""Clean-room BigV brain API server, written only from virtual_machines.md and bigv-api.md.
+
+Run: python -m tests.cleanroom [--host H] [--port P] [--provision-delay S] [--cluster-domain D]
+
+Choices where the record is silent or offers more than one answer (section of bigv-api.md):
+- §1 Responses are exactly `application/json` (no charset: PY matches the whole header).
+- §1 POST/PUT: a non-JSON Content-Type -> 415; no Content-Type is read as JSON; empty body = {}.
+- §1 Body not JSON -> 400 {"body": ["is not valid JSON"]}; not an object -> 400 "must be an object".
+- §1 Read-only attributes in bodies (id, hostname, head, management_address, ...) are discarded.
+- §1 include_deleted / purge are true for "true", "True" or "1"; any other value means false.
+- §1 One trailing slash is ignored; query parameters other than the documented ones are ignored.
+- §1 Lists are ordered by id ascending; ids are integers from per-kind counters starting at 1.
+- §1 400 bodies are field -> [messages] hashes ("base" when no field fits); others {"error": msg}.
+- §1 Order of checks: 401, 404, 405 (with Allow), 403, 415, 400 body, 400 validation or state.
+- §1 Refusals by state (power, provisioning, deleted, non-empty group) are 400 with a JSON reason.
+- §1 Unknown paths -> 404 (after auth); other methods on a known path -> 405 with Allow.
+- §1 Bodies over 1 MiB -> 413; chunked bodies are read; a bad Content-Length -> 400 and close.
+- §2.1 X-Yubikey-Otp is accepted and ignored: no seeded privilege requires a Yubikey.
+- §2.2 401 answers carry WWW-Authenticate for both Basic and Bearer.
+- §2.2 POST /session bad credentials -> 400 text/plain "Bad login credentials".
+- §2.2 POST /session missing or ill-typed fields -> 400 text/plain "Badly-formed parameters".
+- §2.2 POST /session takes JSON or form-encoded; no Content-Type: JSON, then form; other types 400.
+- §2.2 Session life: `validity` s (1..3600, int or digit string) else 300; each use keeps >= 300 s.
+- §2.2 GET /session/{t}: factors ["password"], group_memberships []; unknown/expired -> 404 text.
+- §2.2 POST /session/{t} (impersonation) -> 403 text for non-staff; apikey tokens are not sessions.
+- §2.2 `Bearer apikey.<key>` acts as the key's user, with that user's privileges.
+- §3 Not served: non-nested paths, users, privileges, IPs, backups (404); account writes (405).
+- §4.1 VM and group names: 3-63 of [a-z0-9-], start/end alphanumeric, not all digits.
+- §4.1 VM names unique in a group among unpurged VMs (deleted too): "has already been taken".
+- §4.1 cores: JSON integer 1..16 (booleans, floats and strings refused).
+- §11.7 memory: integer MiB, multiple of 256 in 256..131072, else "is not included in the list".
+- §4.1 cdrom_url: null or "" removes it; else http(s) URL, not localhost nor a non-global IP (400).
+- §11.8 keymap: writable on create and PUT; null or a value of /definitions keymaps.
+- §4.1 hardware_profile: virtio2011, compatibility2011, virtio2013, compatibility2013, virtio2018.
+- §4.1 zone_name: manchester or york, default york; PUT of another zone -> 400 "cannot be changed".
+- §4.1 VM objects always have zone_name and last_imaged_with (null until imaged).
+- §1 view=overview adds discs, network_interfaces, type to VMs; groups to accounts; VMs to groups.
+- §4.1 management_address in 100.64.0.0/10; NIC IPs in 198.18.0.0/15, 2001:db8::/32; freed on purge.
+- §4.1 head is "headNNN" while powered on and null while off.
+- §4.1 appliance (PUT): object, non-empty string name, optional boolean permanent; not stored.
+- §5.1 Create defaults: cores 1, memory 1024, autoreboot_on true, virtio2013, unlocked, zone york.
+- §5.1 power_on defaults to true for vm_create and to false for the bare POST virtual_machines.
+- §5.1 Bare POST body: VM attributes, top-level or wrapped in {"virtual_machine": {...}}.
+- §5.1 vm_create: discs optional, reimage needs a disc; VM/reimage errors flat, discs per disc.
+- §5.1 vm_create is all-or-nothing: any validation error creates nothing.
+- §11.5 vm_create -> 202 {"virtual_machine": VM, "discs": [..], "reimage": echo}; bare -> 202 VM.
+- §5.1 `ips` in vm_create -> 400 "only valid for private VLANs" (no group here is on one).
+- §5.1 New VM is off, head null; after --provision-delay s it is imaged, then powered on if asked.
+- §5.1 GET answers 200 while provisioning; a delay of 0 completes provisioning before the reply.
+- §5.1 While provisioning: PUT, reimage, signal, disc changes -> 400; DELETE allowed (no power-on).
+- §5.1 Disc backup_schedules: start_at string, interval_seconds and capacity positive integers.
+- §5.3 power_on true starts; false with autoreboot_on true (after the body) restarts and ends on.
+- §5.3 power_on false with autoreboot_on false stops; power_on false on a stopped VM is a no-op.
+- §5.3 A running VM may be changed (cores/memory/profile apply at next boot), but see memory.
+- §5.3 Lowering memory while the VM stays on -> 400 unless the same body has power_on false.
+- §5.3 PUT group_id must name a group the user may modify, else 400 {"group_id": ["is invalid"]}.
+- §11.3 PUT deleted false undeletes (VM stays off); deleted true -> 400.
+- §5.4 A deleted VM takes other PUT changes only together with deleted false in the same body.
+- §5.4 DELETE finds deleted VMs; soft DELETE of a deleted VM is a 204 no-op; soft delete powers off.
+- §5.4 Purge removes the VM, its discs and NIC, frees name and addresses; then 404 everywhere.
+- §11.6 Undelete window 21 days: deleted VMs older than that are purged at the next request.
+- §5.4 Group DELETE with any unpurged VM (deleted ones too) -> 400; the default group -> 400.
+- §5.2 GET of a deleted VM needs include_deleted=true; other calls and sub-resources do not.
+- §5.5 Reimage: distribution from /definitions, non-empty root_password; optional string extras.
+- §5.5 Reimage needs the VM off, not deleted, not provisioning, with a disc; runs synchronously.
+- §5.5 Reimage reply 200 echoes the known keys sent (root_password too, as DOC's example does).
+- §5.6 Signal needs the VM on; powerdown stops it unless autoreboot_on; reset/sendkey keep it on.
+- §5.6 data is required for sendkey only (ignored otherwise); "del" is accepted for "delete".
+- §5.6 Signal reply 200 echoes {"signal"} plus "data" when sent.
+- §11.4 Disc label optional (default disc-N), name rule, unique per VM; device-like labels refused.
+- §6 Disc size: integer MiB 1024..2097152; storage_grade sata (default), ssd or archive; 8 per VM.
+- §6 Disc POST -> 201 disc; PUT size grows only; iops_limit integer >= 1 or null; label renames.
+- §6 Disc PUT virtual_machine_id moves it (both VMs off, target modifiable); new storage_grade 400.
+- §7 Disc DELETE without purge=true -> 400 (not the 500 of the record); on a running VM -> 400.
+- §6 Each VM has one NIC: label null, ips [v4, v6], vlan_num 1000 + group id, extra_ips {}.
+- §11.10 NIC POST/PUT/DELETE -> 405; only GET is served.
+- §6 Accounts: id, name, suspended false; groups: id, account_id, name; group POST -> 201.
+- §6.1 distributions: the c.2015 list plus stretch and none; storage grades sata, ssd, archive.
+- §6.1 zone_names manchester, york; descriptions are given for distributions and storage grades.
+- §7 HEAD is answered like GET without a body.
+- §8 Accounts and groups by id (all digits) or name; VMs by id or name; discs by id or label.
+- §7 On an account readable but not modifiable, every non-GET there or below -> 403.
+"""
