@@ -21,7 +21,13 @@ from conformance import coverage, deadline
 from conformance.api import Api, Reply
 from conformance.judging import statements
 from conformance.judging.verdict import ConformanceFailure, expect, note
-from conformance.provisioning import Provisioner, creation_body, documented_attributes
+from conformance.provisioning import (
+    IMAGED,
+    Provisioner,
+    creation_body,
+    creation_request,
+    documented_attributes,
+)
 from conformance.recording import RECORDER
 from conformance.recording import recorded_lifecycle as lifecycle
 from conformance.safety import Budget, Names
@@ -165,7 +171,8 @@ class Machines:
         self, *, wait: bool = True, now: bool = False, group: str | None = None, **attributes: Any
     ) -> dict:
         """Create a machine (202) as the documentation's example and the official clients do
-        (provisioning.creation_body) and, unless told not to, wait until it is provisioned.
+        (provisioning.creation_request; `imaged=True`: with a disc and an operating system)
+        and, unless told not to, wait until it is provisioned.
 
         Waiting, a machine asked to be off is created running and then stopped
         (provisioning.creation_body says why). A machine the scenario declared was created
@@ -181,19 +188,18 @@ class Machines:
                 self.undeclared.append(attributes)
             self.need(1)
             name = self.name()
-            body = (
-                creation_body(name, attributes, definitions)
-                if wait
-                else {**documented_attributes(definitions), "name": name, **attributes}
-            )
+            operation_id, body = creation_request(name, attributes, definitions)
+            if not wait:
+                body = {**documented_attributes(definitions), "name": name, **attributes}
             path = {"group": group} if group else {}
-            reply = self.api.call("createVirtualMachine", path=path, body=body)
+            reply = self.api.call(operation_id, path=path, body=body)
         expect_status(reply, 202, "creating a machine answers 202 Accepted", by="create-accepted")
         created = self.created_machine(reply, group)
         self.track(created, group, counted=order is not None)
         if not wait:
             return created
-        expected = lifecycle.create(creation_body("", attributes, definitions)).pending
+        asked = {key: value for key, value in attributes.items() if key != IMAGED}
+        expected = lifecycle.create(creation_body("", asked, definitions)).pending
         machine = self.wait_for(
             created["id"], "provisioning to finish", group, by="provisioned-readable", **expected
         )

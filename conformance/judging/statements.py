@@ -112,6 +112,18 @@ def quote_found(item: Statement) -> bool:
     return _words(item.quote) in _words(text)
 
 
+def cited(citation: dict[str, str]) -> bool:
+    """Whether a report's citation ({id, quote, source, ...}) is a statement of the spec,
+    quoted as it stands in the documentation."""
+    item = statements().get(citation.get("id", ""))
+    return (
+        item is not None
+        and citation.get("quote") == item.quote
+        and citation.get("source") == item.source
+        and quote_found(item)
+    )
+
+
 @cache
 def check_covers() -> dict[str, tuple[CheckCover, ...]]:
     """check name -> the covers through which statements make its failures required."""

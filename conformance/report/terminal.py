@@ -33,9 +33,13 @@ def problem_line(problem: Problem) -> str:
     """One line (rich markup) for one rule broken."""
     tests = len(problem.tests)
     check = "" if problem.kind == "scenario" else f" · {problem.check}"
-    basis = (
-        f" [dim](our inference: {problem.register})[/dim]" if problem.basis == "inferred" else ""
-    )
+    basis = ""
+    if problem.basis == "inferred":
+        basis = (
+            f" [dim](our inference: {problem.register})[/dim]"
+            if problem.register
+            else " [dim](no statement of the documentation: advisory)[/dim]"
+        )
     line = (
         f"[red]✗[/red] [bold]{problem.level}[/bold] {escape(_where(problem))}{escape(check)}: "
         f"{escape(problem.title)}{basis} [dim]({tests} test{'s' if tests != 1 else ''})[/dim]"

@@ -161,6 +161,13 @@ ACTION_VIOLATIONS = [
 ] + [("reimageVirtualMachine", v) for v in violations.for_component(API, "Reimage")]
 
 
+def _action_machine(operation_id):
+    """On for a signal; for a reimage off, with a disc and an image to replace."""
+    if operation_id == "signalVirtualMachine":
+        return {"power_on": True}
+    return {"power_on": False, "imaged": True}
+
+
 @pytest.mark.parametrize(
     ("operation_id", "violation"),
     ACTION_VIOLATIONS,
@@ -169,7 +176,7 @@ ACTION_VIOLATIONS = [
 @scenario(
     "7b1e9c50-action-constraint-400",
     "errors.validation",
-    provisions=lambda operation_id, **_: [{"power_on": operation_id == "signalVirtualMachine"}],
+    provisions=lambda operation_id, **_: [_action_machine(operation_id)],
 )
 def test_signal_and_reimage_breaking_a_constraint_are_400(bigv, machines, operation_id, violation):
     """
@@ -189,7 +196,7 @@ def test_signal_and_reimage_breaking_a_constraint_are_400(bigv, machines, operat
     else:
         body[violation.field] = violation.value
     with step("1. create"):
-        machine = machines.create(power_on=signal)
+        machine = machines.create(**_action_machine(operation_id))
     with step(f"2. {operation_id} with {violation.field} {violation.constraint}"):
         reply = bigv.api.call(
             operation_id, path={"virtual_machine": machine["id"]}, body=body if body else NOT_SET

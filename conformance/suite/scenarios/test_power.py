@@ -106,15 +106,19 @@ def test_signal(bigv, machines, case, power_on, autoreboot_on, body):
         _apply(bigv, machines, machine, "signalVirtualMachine", body)
 
 
-@scenario("2f8a6c95-reimage-refused-running", "vm.reimage", provisions=[{"power_on": True}])
+@scenario(
+    "2f8a6c95-reimage-refused-running",
+    "vm.reimage",
+    provisions=[{"power_on": True, "imaged": True}],
+)
 def test_reimage_refused_while_running(bigv, machines):
     """
-    1. Create a running machine.
+    1. Create a running machine with a disc and an image, as the official client does.
     2. Reimage it: refused, the machine unchanged.
     """
     distribution = bigv.run.definitions.get("distributions", ["wheezy"])[0]
     with step("1. create"):
-        machine = machines.create(power_on=True)
+        machine = machines.create(power_on=True, imaged=True)
     with step("2. reimage while running"):
         body = {"distribution": distribution, "root_password": "Conformance-1"}
         _apply(bigv, machines, machine, "reimageVirtualMachine", body)
@@ -123,17 +127,18 @@ def test_reimage_refused_while_running(bigv, machines):
 @scenario(
     "d93c1e58-reimage-when-off",
     "vm.reimage",
-    provisions=[{"power_on": False, "autoreboot_on": True}],
+    provisions=[{"power_on": False, "autoreboot_on": True, "imaged": True}],
 )
 def test_reimage_when_off_leaves_it_on_without_autoreboot(bigv, machines):
     """
-    1. Create a machine, stopped, with autoreboot on.
+    1. Create a machine with a disc and an image, as the official client does; stop it,
+       with autoreboot on.
     2. Reimage it: 200, echoing the distribution.
     3. When imaging is over it is on, with autoreboot_on false.
     """
     distribution = bigv.run.definitions.get("distributions", ["wheezy"])[0]
     with step("1. create"):
-        machine = machines.create(power_on=False, autoreboot_on=True)
+        machine = machines.create(power_on=False, autoreboot_on=True, imaged=True)
     with step("2-3. reimage"):
         body = {"distribution": distribution, "root_password": "Conformance-1"}
         _apply(bigv, machines, machine, "reimageVirtualMachine", body)
