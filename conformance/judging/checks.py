@@ -9,11 +9,14 @@ the capability of the operation they ran on, except those listed in BUILTIN_CAPA
 from __future__ import annotations
 
 import copy
+import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import schemathesis
+from schemathesis.core import NOT_SET
 from schemathesis.core.failures import Failure
 
 import spec
@@ -293,6 +296,103 @@ def action_echoed(ctx: Any, response: Any, case: Any) -> None:
             "Echo differs from the request",
             f"The request sent {key}={case.body[key]!r}; the 200 answer echoes "
             f"{key}={body.get(key)!r}.",
+        )
+
+
+# -- what the official clients need of an answer (capability `clients`, advisory) -----------
+
+# The statuses the official Go client turns into errors it explains (record §7); any other
+# non-2xx status it reports as an unknown error, asking for a bug report.
+GO_CLIENT_STATUSES = frozenset({400, 401, 403, 404, 500, 503})
+# The media types the official Python library reads (record §1).
+PYTHON_CLIENT_MEDIA_TYPES = re.compile(r"^application/(vnd\.bigv\..*\+)?json$")
+# The operations where the Go client decodes a 2xx body as a result (record §7: GET,
+# vm_create, ...); elsewhere it accepts any body.
+API_OPERATIONS = frozenset(spec.operations(API))
+GO_CLIENT_DECODES = frozenset(
+    {
+        operation_id
+        for operation_id, (method, _, _) in spec.operations(API).items()
+        if method == "GET"
+    }
+    | {"createVirtualMachineSpec"}
+)
+
+
+# A body larger than the official clients ever send (their largest is a vm_create)
+CLIENT_BODY_LIMIT = 64 * 1024
+
+
+def _as_clients_send(case: Any, response: Any) -> bool:
+    """Whether the request is one the official clients send: the operation's own method, a
+    JSON body of a client's size (if any) that keeps the spec, and its parameters."""
+    from conformance.judging import tiers  # tiers reads the register, as this module does
+
+    request = getattr(response, "request", None)
+    sent = getattr(request, "method", None) or case.method
+    if str(sent).upper() != str(case.operation.method).upper():
+        return False
+    body = getattr(request, "body", None) or b""
+    sent_type = media_type(getattr(request, "headers", None) or {})
+    if body and (len(body) > CLIENT_BODY_LIMIT or sent_type != "application/json"):
+        return False
+    has_body = case.body is not NOT_SET and case.body is not None
+    return tiers.request_valid(
+        _operation_id(case) or "",
+        case.body,
+        has_body,
+        case.media_type,
+        dict(case.path_parameters or {}),
+        dict(case.query or {}),
+    )
+
+
+@registered("clients")
+def go_client_understands_status(ctx: Any, response: Any, case: Any) -> None:
+    """A request as the clients send it is answered with a status the Go client explains."""
+    status = response.status_code
+    if 200 <= status < 300 or status in GO_CLIENT_STATUSES or not _as_clients_send(case, response):
+        return
+    _fail(
+        case,
+        f"The official Go client cannot read a {status}",
+        f"{case.operation.label} answered {status}. The official Go client explains 400, 401, "
+        f"403, 404, 500 and 503 and reports any other status as an unknown error ('Please "
+        f"send a bug report'), so its users cannot tell what went wrong.",
+    )
+
+
+@registered("clients")
+def python_client_reads_media_type(ctx: Any, response: Any, case: Any) -> None:
+    """A successful answer of the API with a body carries a media type the Python library
+    reads (the auth service answers its tokens as text, as the record says)."""
+    found = media_type(response.headers)
+    if not 200 <= response.status_code < 300 or not response.content:
+        return
+    if _operation_id(case) not in API_OPERATIONS:
+        return
+    if not PYTHON_CLIENT_MEDIA_TYPES.match(found):
+        _fail(
+            case,
+            f"The official Python library cannot read {found or 'an answer without a type'}",
+            f"{case.operation.label} answered {response.status_code} as {found!r}; the Python "
+            f"library reads only media types matching {PYTHON_CLIENT_MEDIA_TYPES.pattern}.",
+        )
+
+
+@registered("clients")
+def go_client_decodes_result(ctx: Any, response: Any, case: Any) -> None:
+    """Where the Go client wants a result (GET, vm_create), a 2xx body is JSON."""
+    if _operation_id(case) not in GO_CLIENT_DECODES or not 200 <= response.status_code < 300:
+        return
+    try:
+        json.loads(response.content or b"")
+    except ValueError:
+        _fail(
+            case,
+            "The official Go client cannot decode the result",
+            f"{case.operation.label} answered {response.status_code} with a body that is not "
+            f"JSON; the Go client decodes the result of this call and fails.",
         )
 
 

@@ -117,6 +117,8 @@ def expect(
         return True
     if by is not None:
         statements.statement(by)  # a KeyError for an unknown id: a bug of the suite
+    if rests_on is not None:
+        register.entry(rests_on)  # likewise
     if by is not None and register.basis(rests_on) == "stated":
         raise ConformanceFailure(title, message, statement=by, **details)
     FINDINGS.append(Finding(rests_on, title, message, _STEP.get(), details.get("exchange")))

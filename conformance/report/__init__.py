@@ -59,6 +59,9 @@ CHECK_ORDER = (
     "vm_update_applied",
     "vm_created_as_requested",
     "action_echoed",
+    "go_client_understands_status",
+    "python_client_reads_media_type",
+    "go_client_decodes_result",
     "execution",
 )
 CHECK_SHORT = {
@@ -83,6 +86,9 @@ CHECK_SHORT = {
     "vm_update_applied": "update applied",
     "vm_created_as_requested": "created as asked",
     "action_echoed": "echo",
+    "go_client_understands_status": "Go client status",
+    "python_client_reads_media_type": "Python client type",
+    "go_client_decodes_result": "Go client JSON",
     "execution": "test ran",
 }
 SYMBOL = {

@@ -1,12 +1,15 @@
 """The suite judges the documentation, not our emulator: the whole suite, run as a user runs
-it, passes an emulator started on its own (two terminals, no flag but the URL), and passes
-the divergent emulator that takes the other side of the register's points, listing in its
-report the points it took."""
+it, passes an emulator started on its own (two terminals, no flag but the URL), passes the
+divergent emulator that takes the other side of the register's points, listing in its
+report the points it took, and passes a second server written by someone else from the
+documentation alone (tests/cleanroom), with every choice of its own."""
 
 from __future__ import annotations
 
 import json
 import subprocess
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -85,3 +88,37 @@ def test_the_divergent_emulator_conforms_and_its_report_lists_the_points_it_took
     for problem in summary["problems"]:
         assert problem["level"] == "advisory", problem
     assert all(point["observations"] >= 1 for point in summary["silent_points"])
+
+
+CLEANROOM_TARGET = Path(__file__).resolve().parents[1] / "cleanroom" / "target.toml"
+
+
+@contextmanager
+def cleanroom_process():
+    """The clean-room server on a free loopback port; its URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.cleanroom", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        url = process.stdout.readline().strip()
+        assert url.startswith("http"), process.stderr.read()
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_a_server_written_from_the_documentation_alone_conforms(tmp_path):
+    with cleanroom_process() as url:
+        result, summary = _run(url, tmp_path / "reports", "--target-file", str(CLEANROOM_TARGET))
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert summary["verdict"] == "CONFORMANT"
+    assert not [f for f in summary["failures"] if f["level"] == "required"]
+    # its own choices are reported, advisory or noted: never a required problem
+    assert summary["problems"] and all(p["level"] == "advisory" for p in summary["problems"])
+    assert summary["silent_points"]

@@ -172,6 +172,13 @@ def test_hostname_is_name_group_account_domain(bigv, machines):
         )
         expect_status(reply, 200, "renaming is a documented update", by="put-ok")
         renamed = machines.read(machine["id"])
+        expect(
+            renamed.get("name") == new_name,
+            "Rename not applied",
+            f"PUT name={new_name!r} answered 200; the machine reads {renamed.get('name')!r}.",
+            by="partial-update",
+            stop=False,
+        )
         expect_hostname(
             run,
             renamed,
