@@ -78,6 +78,12 @@ IMPLEMENTED: frozenset[str] = frozenset(
         "deleted-out-of-reach",
         "start-deleted",
         "undelete-window",
+        "refusal-media-type",
+        "bad-query-values",
+        "put-deleted-true",
+        "sendkey-key-names",
+        "reimage-without-disc",
+        "unimaged-last-imaged-with",
     }
 )
 
@@ -92,24 +98,55 @@ NAME_PATTERN = "^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$"  # names-dns-labels
 # disc-device-labels: ICH's and FOG's own examples label a disc `vda`; no label is refused
 DEVICE_LIKE_LABEL = re.compile(r"(?!)")
 REQUIRED_ON_CREATE = ("cores", "memory")  # create-required-attributes
-VM_DEFAULTS = {"cores": 2, "autoreboot_on": False}  # create-defaults
+VM_DEFAULTS = {"cores": 2, "autoreboot_on": False, "power_on": False}  # create-defaults
 DEFAULT_ZONE = "default"  # zone-name-values
 CREATE_REPLY_FIELDS = ("id", "name", "group_id", "power_on")  # create-reply-body
 SPEC_DISCS_LIMIT = 16  # vm-create-discs-limit
 NAME_TAKEN_STATUS = 409  # name-taken-status
 MEMORY_STEP = 256  # memory-values: MiB
 MIN_DISC_SIZE = 50  # positive-amounts: MiB
-LOCKED_WHILE_RUNNING = ("cores", "memory", "hardware_profile")  # update-while-running
+LOCKED_WHILE_RUNNING = ("cores", "memory", "hardware_profile", "group_id")  # update-while-running
 READ_ONLY_ON_PUT = ("id", "hostname", "head", "management_address")  # read-only-attributes-put
 OVERVIEW_VM_FIELDS = ("id", "name", "hostname", "power_on", "deleted")  # overview-fewer-fields
 DEFAULT_DISC_SIZE = 25600  # disc-size-required: MiB
 POWERDOWN_SECONDS = 1.5  # powerdown-duration
 REFUSAL_STATUS, REFUSAL_FIELD = 409, "state"  # refusal-status
 UNDELETE_WINDOW = 300.0  # undelete-window: seconds from the delete to the purge
+BOOLEAN_QUERY = ("include_deleted", "purge")  # bad-query-values: true or false, in any case
+VIEWS = ("overview",)  # bad-query-values: the one view there is
+NO_DISC = "can't be blank"  # reimage-without-disc: under `discs`
 
 # Messages of the divergent checks (reworded in turn under error-wording).
 NOT_IN_LIST = "is not included in the list"
 RUNNING = "can't be changed while the machine is running"
+NOT_A_BOOLEAN = "is not a boolean"
+
+
+def query_errors(declared: Iterable[str], arguments: Mapping[str, str]) -> dict[str, list[str]]:
+    """bad-query-values: the field hash naming each query parameter of `declared` whose value
+    in `arguments` is not understood (flags other than true or false, views other than
+    overview); empty when every one is."""
+    errors: dict[str, list[str]] = {}
+    for name in declared:
+        value = arguments.get(name)
+        if value is None:
+            continue
+        if name in BOOLEAN_QUERY and value.lower() not in ("true", "false"):
+            errors[name] = [NOT_A_BOOLEAN]
+        elif name == "view" and value not in VIEWS:
+            errors[name] = [NOT_IN_LIST]
+    return errors
+
+
+def reason(body: Any) -> str:
+    """refusal-media-type: a field hash as one line of plain text (`power_on: must be false`)."""
+    parts: list[str] = []
+    if isinstance(body, dict):
+        for name, messages in body.items():
+            for message in messages if isinstance(messages, list) else [messages]:
+                if isinstance(message, str):
+                    parts.append(f"{name}: {message}")
+    return " ".join("; ".join(parts).split()) or "the request was refused"
 
 
 def provisioning_seconds(vm_id: int) -> float:
@@ -193,6 +230,8 @@ class Divergence:
         if self.on("reimage-root-password-required"):
             reimage = schemas["Reimage"]
             reimage["required"] = [name for name in reimage["required"] if name != "root_password"]
+        if self.on("put-deleted-true"):  # accepted, and ignored by the update tables
+            update["properties"]["deleted"].pop("const", None)
         if self.on("sendkey-data"):
             schemas["Signal"].pop("if", None)
             schemas["Signal"].pop("then", None)

@@ -7,7 +7,8 @@ Body formats:
 - every other error: `{"error": "<one sentence>"}`.
 
 In the divergent mode (`emulator/divergent.py`) a refusal by state may be a 409
-`ValidationFailed` and a disc DELETE without purge a `ServerFault` (500, on purpose).
+`ValidationFailed`, a `RequestRefused` may be answered as one line of text/plain, and a disc
+DELETE without purge a `ServerFault` (500, on purpose).
 """
 
 from __future__ import annotations
@@ -61,6 +62,13 @@ class ValidationFailed(ApiError):
     def text(self) -> str:
         """As the auth service words it (its 400s are plain text)."""
         return BADLY_FORMED_PARAMETERS
+
+
+class RequestRefused(ValidationFailed):
+    """400 (the field hash): a request refused as a whole rather than for the value of a known
+    attribute: by the state or setup of what it addresses (the rules' refusals, a refused
+    delete) or for a body that is not a JSON object. The divergent mode answers its reason
+    as one line of text/plain (refusal-media-type)."""
 
 
 class Refused(ApiError):

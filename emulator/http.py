@@ -11,8 +11,9 @@ Admin endpoints, outside the API's paths and the spec, need no auth:
 `POST /_emulator/reset` (back to the seeded state) and `GET /_emulator/health`.
 
 The divergent mode (`emulator/divergent.py`) has its HTTP hooks here: unknown methods (501),
-the refusal of a body (400 instead of 413 or 415), an empty PUT, the wording of error hashes
-and the media type of the auth service's refusals.
+the refusal of a body (400 instead of 413 or 415), an empty PUT, query values it does not
+understand (400), the wording of error hashes, refusals as plain text and the media type of
+the auth service's refusals.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from emulator.errors import (
     MethodNotImplemented,
     NotFound,
     PayloadTooLarge,
+    RequestRefused,
     UnsupportedMediaType,
     ValidationFailed,
 )
@@ -50,6 +52,7 @@ log = logging.getLogger("emulator.http")
 
 ADMIN_PREFIX = "/_emulator"
 JSON = "application/json"
+TEXT = "text/plain; charset=utf-8"
 _UTF8 = ("utf-8", "utf8")
 ROUTE_CACHE_SIZE = 4096  # (method, path) -> endpoint and values, for paths seen again
 Response = tuple[int, list[tuple[str, str]], bytes]
@@ -166,13 +169,15 @@ class App:
         arguments: dict[str, str] = {}
         for name, value in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True):
             arguments.setdefault(name, value)
+        if self.divergence.on("bad-query-values"):
+            self._check_query(operation, arguments)
         query = self.services.model.query(self.validator.query_parameters(operation, arguments))
         body = self._body(operation, environ) if operation.bodies else None
         context = Context(self.services, operation, path, query, body, principal, now)
         result = HANDLERS[operation.operation_id](context)
         status = self.success[operation.operation_id]
         if isinstance(result, PlainText):
-            return status, [("Content-Type", "text/plain; charset=utf-8")], result.text.encode()
+            return status, [("Content-Type", TEXT)], result.text.encode()
         if isinstance(result, Answer):
             return json_response(
                 result.status or status, result.body, (), result.media_type or JSON
@@ -180,6 +185,16 @@ class App:
         if status == 204:
             return status, [], b""
         return json_response(status, result)
+
+    def _check_query(self, operation: Operation, arguments: dict[str, str]) -> None:
+        """bad-query-values: 400 naming a flag or view whose value is not understood (but on
+        the list of groups, which ignores them: group-list-overview)."""
+        if operation.operation_id == "listGroups" and self.divergence.on("group-list-overview"):
+            return
+        declared = [p.name for p in operation.parameters if p.location == "query"]
+        errors = divergent.query_errors(declared, arguments)
+        if errors:
+            raise ValidationFailed(errors)
 
     def _body(self, operation: Operation, environ: dict[str, Any]) -> Any:
         """The request body, decoded by its media type and validated against the spec."""
@@ -205,17 +220,19 @@ class App:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise ValidationFailed.one("body", "is not valid UTF-8") from None
+            raise RequestRefused.one("body", "is not valid UTF-8") from None
         if not text.strip():
-            raise ValidationFailed.one("body", "can't be blank")
+            raise RequestRefused.one("body", "can't be blank")
         if media == JSON:
             try:
                 instance = json.loads(text, parse_constant=_reject_constant)
             except (ValueError, RecursionError) as error:
                 reason = getattr(error, "msg", None) or str(error) or type(error).__name__
-                raise ValidationFailed.one("body", f"is not valid JSON ({reason})") from None
+                raise RequestRefused.one("body", f"is not valid JSON ({reason})") from None
         else:  # application/x-www-form-urlencoded, where the spec declares it
             instance = dict(parse_qsl(text, keep_blank_values=True))
+        if not isinstance(instance, dict) and self.divergence.on("refusal-media-type"):
+            raise RequestRefused.one("body", "is not an object")
         return self.validator.body(operation, media, instance)
 
     def _empty_put(self, operation: Operation) -> bool:
@@ -259,8 +276,10 @@ class App:
         if operation is not None and operation.response_media(error.status) == "text/plain":
             if self.divergence.on("session-error-media-type"):
                 return json_response(error.status, {"error": error.text}, headers)
-            content = ("Content-Type", "text/plain; charset=utf-8")
-            return error.status, [content, *headers], error.text.encode()
+            return error.status, [("Content-Type", TEXT), *headers], error.text.encode()
+        if isinstance(error, RequestRefused) and self.divergence.on("refusal-media-type"):
+            text = divergent.reason(self.divergence.worded(error.body))
+            return error.status, [("Content-Type", TEXT), *headers], text.encode()
         if isinstance(error, ValidationFailed):
             return json_response(error.status, self.divergence.worded(error.body), headers)
         return json_response(error.status, error.body, headers)

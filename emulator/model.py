@@ -19,7 +19,7 @@ from typing import Any
 import spec
 from emulator import divergent
 from emulator.divergent import NO_DIVERGENCE, Divergence
-from emulator.errors import ServerFault, ValidationFailed
+from emulator.errors import RequestRefused, ServerFault, ValidationFailed
 from spec import lifecycle
 
 # --- Emulator policies (the record leaves these open) -----------------------------------
@@ -184,8 +184,8 @@ class Model:
             name: frozenset(self.definitions[section])
             for name, section in self.definition_formats.items()
         }
-        # Key names the spec's own sendkey examples use (`del`) are accepted as well.
-        self._allowed[SENDKEYS_FORMAT] |= example_sendkeys(document)
+        if not divergence.on("sendkey-key-names"):  # the spec's examples' key names too (del)
+            self._allowed[SENDKEYS_FORMAT] |= example_sendkeys(document)
         for attribute in ("hardware_profile", "zone_name"):
             if VM_DEFAULTS[attribute] not in self.definitions[f"{attribute}s"]:
                 raise ValueError(f"default {attribute} is not in the definitions table")
@@ -261,7 +261,7 @@ class Model:
     ) -> VirtualMachine:
         """A machine to be created (id 0 until stored), provisioning from `now`."""
         attributes = self._requested(attributes)
-        outcome = lifecycle.create(attributes)
+        outcome = lifecycle.create({**self.vm_defaults, **attributes})
         state = {**self.vm_defaults, "power_on": False, **self._state_part(attributes)}
         state.update(group_id=group_id, deleted=False, **self._state_part(outcome.changes))
         vm = VirtualMachine(id=0, management_address=address, **state)
@@ -360,10 +360,10 @@ class Model:
         else:
             message = f"must not be {json.dumps(current)}"
         if self.divergence.on("refusal-status"):
-            error = ValidationFailed.one(divergent.REFUSAL_FIELD, f"{field} {message}")
+            error = RequestRefused.one(divergent.REFUSAL_FIELD, f"{field} {message}")
             error.status = divergent.REFUSAL_STATUS
             return error
-        error = ValidationFailed.one(field, message)
+        error = RequestRefused.one(field, message)
         error.status = self._refusal_status
         return error
 
@@ -407,7 +407,7 @@ class Model:
     def _check_reachable(self, vm: VirtualMachine, field: str, message: str) -> None:
         """deleted-out-of-reach: a deleted machine is refused (400), not hidden (404)."""
         if vm.deleted and self.divergence.on("deleted-out-of-reach"):
-            raise ValidationFailed.one(field, message)
+            raise RequestRefused.one(field, message)
 
     def delete(
         self, vm: VirtualMachine, query: Mapping[str, Any], now: float
@@ -468,7 +468,7 @@ class Model:
             "hostname": vm.fixed_hostname or self.hostname(vm.name, group, account),
             "head": self.head(vm, state, now),
         }
-        if vm.last_imaged_with is not None:
+        if vm.last_imaged_with is not None or self.divergence.on("unimaged-last-imaged-with"):
             body["last_imaged_with"] = vm.last_imaged_with
         if overview:
             body["discs"] = [self.render_disc(disc) for disc in discs]
@@ -576,24 +576,24 @@ class Model:
     def check_discs_changeable(vm: VirtualMachine, adding: int | None = None) -> None:
         """Discs of a deleted machine cannot change; a machine holds at most 8 discs."""
         if vm.deleted:
-            raise ValidationFailed.one("virtual_machine", "is deleted: its discs cannot change")
+            raise RequestRefused.one("virtual_machine", "is deleted: its discs cannot change")
         if adding is not None and adding >= DISCS_PER_VM:
-            raise ValidationFailed.one("discs", f"is too long (maximum is {DISCS_PER_VM} discs)")
+            raise RequestRefused.one("discs", f"is too long (maximum is {DISCS_PER_VM} discs)")
 
     def check_disc_purge(self, query: Mapping[str, Any]) -> None:
         if query.get("purge") is True:
             return
         if self.divergence.on("disc-delete-without-purge"):
             raise ServerFault("a disc cannot be deleted without purge=true")
-        raise ValidationFailed.one("purge", "must be true (a disc is deleted for good)")
+        raise RequestRefused.one("purge", "must be true (a disc is deleted for good)")
 
     # --- groups -------------------------------------------------------------------------
     @staticmethod
     def check_group_deletable(group: Group, holds_machines: bool) -> None:
         if group.name == DEFAULT_GROUP:
-            raise ValidationFailed.one("name", "is the account's default group")
+            raise RequestRefused.one("name", "is the account's default group")
         if holds_machines:
-            raise ValidationFailed.one(
+            raise RequestRefused.one(
                 "virtual_machines", "must be empty (deleted machines count until purged)"
             )
 

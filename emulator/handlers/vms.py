@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from emulator.errors import Forbidden, ValidationFailed
+from emulator import divergent
+from emulator.errors import Forbidden, RequestRefused, ValidationFailed
 from emulator.handlers.base import (
     Context,
     create_vm,
@@ -74,6 +75,8 @@ def _spec_discs(ctx: Context, discs: list[dict[str, Any]]) -> list[dict[str, Any
 def create_virtual_machine_spec(ctx: Context) -> Any:
     body = ctx.body
     discs = _spec_discs(ctx, body.get("discs", []))
+    if "reimage" in body and not discs and ctx.divergence.on("reimage-without-disc"):
+        raise ValidationFailed.one("discs", divergent.NO_DISC)
     with ctx.transaction() as tx:
         account = find_account(ctx, tx)
         group = find_group(ctx, tx, account)
@@ -153,7 +156,10 @@ def delete_virtual_machine(ctx: Context) -> None:
 def reimage_virtual_machine(ctx: Context) -> dict[str, Any]:
     with ctx.transaction() as tx:
         _, _, vm = find_vm(ctx, tx)
-        tx.save_vm(ctx.model.reimage(vm, ctx.body, ctx.now))
+        updated = ctx.model.reimage(vm, ctx.body, ctx.now)
+        if ctx.divergence.on("reimage-without-disc") and not tx.discs([vm.id]).get(vm.id):
+            raise RequestRefused.one("discs", divergent.NO_DISC)  # no disc to image
+        tx.save_vm(updated)
     if ctx.divergence.on("reimage-echo-password"):
         return dict(ctx.body)
     return _echo_reimage(ctx.body)

@@ -23,6 +23,7 @@ PASSWORD = defaults.DEFAULT_PASSWORD
 API_KEY = "test-api-key"
 OTP = "cccccbcdefghijklnrtuvcbdefghijklnrtuv"  # 37 modhex characters
 JSON_ERROR = "application/json"
+TEXT_ERROR = "text/plain"
 
 
 @dataclass
@@ -100,6 +101,15 @@ def error_of(reply: requests.Response, status: int) -> Any:
     body = reply.json()
     assert body, "an error body names what went wrong"
     return body
+
+
+def reason_of(reply: requests.Response, status: int) -> str:
+    """The plain-text reason of a reply that must have `status`: one line, not empty (the
+    divergent mode's refusal-media-type)."""
+    assert reply.status_code == status, f"{reply.status_code} {reply.text[:300]}"
+    assert reply.headers["Content-Type"].startswith(TEXT_ERROR), reply.headers
+    assert reply.text.strip() and "\n" not in reply.text, reply.text
+    return reply.text
 
 
 def emulator_command(*flags: str) -> list[str]:

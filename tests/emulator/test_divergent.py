@@ -38,6 +38,7 @@ from tests.emulator.helpers import (
     FakeClock,
     Process,
     error_of,
+    reason_of,
 )
 
 ALL = divergent.register_ids()
@@ -60,6 +61,13 @@ class Diverged(Api):
         assert reply.status_code == 202, reply.text
         self.clock.advance(SETTLE)
         return self.read(reply.json()["id"], group)
+
+    def make_with_disc(self, name: str, **attributes: Any) -> dict[str, Any]:
+        """A machine with a disc to image (reimage-without-disc), read once ready."""
+        machine = self.make(name, **attributes)
+        reply = self.post(self.vm(name) + "/discs", json={"label": "root", "size": 25600})
+        assert reply.status_code == 201, reply.text
+        return machine
 
     def groups(self) -> str:
         return self.at(f"/accounts/{ACCOUNT}/groups")
@@ -226,6 +234,63 @@ def test_error_wording_reaches_nested_hashes():
     }
 
 
+def test_refusals_answer_their_reason_as_plain_text(api):
+    with only("refusal-media-type") as one:
+        one.create("on", power_on=True)
+        one.create("off", power_on=False)
+        assert reason_of(_reimage(one, "on", root_password="pw"), 400) == "power_on: must be false"
+        assert reason_of(_signal(one, "off", signal="reset"), 400) == "power_on: must be true"
+        one.post(one.vm("off") + "/discs", json={"label": "data", "size": 1024})
+        assert reason_of(one.delete(one.vm("off") + "/discs/data"), 400).startswith("purge: ")
+        one.post(one.at(f"/accounts/{ACCOUNT}/groups"), json={"name": "other"})
+        one.create("www1", group="other")
+        refused = reason_of(one.delete(one.group("other")), 400)
+        assert refused.startswith("virtual_machines: must be empty")
+        # a bad value of a known attribute stays a JSON hash
+        assert list(error_of(one.put(one.vm("off"), json={"cores": "two"}), 400)) == ["cores"]
+    api.create("on", power_on=True)
+    refused_json = error_of(_reimage(api, "on", root_password="pw"), 400)
+    assert refused_json == {"power_on": ["must be false"]}
+
+
+@pytest.mark.parametrize("payload", [b"[]", b"3", b'"x"', b"null", b'{"cores": 2', b"\xff", b"  "])
+def test_a_body_that_is_no_json_object_is_refused_in_plain_text(api, dv, payload):
+    dv.make("www1")
+    headers = {"Content-Type": "application/json"}
+    assert reason_of(dv.put(dv.vm("www1"), data=payload, headers=headers), 400).startswith("body: ")
+    assert reason_of(dv.post(dv.vms(), data=payload, headers=headers), 400).startswith("body: ")
+    # the auth service's refusals keep their own media type (session-error-media-type)
+    session = requests.post(dv.at("/session"), data=payload, headers=headers, timeout=30)
+    assert error_of(session, 400) == {"error": "Badly-formed parameters"}
+    api.create("www1")
+    assert list(error_of(api.put(api.vm("www1"), data=payload, headers=headers), 400)) == ["body"]
+
+
+def test_query_values_not_understood_are_refused(api, dv):
+    dv.make("www1")
+    for url, name, value in (
+        (dv.vms(), "include_deleted", "yes"),
+        (dv.vm("www1"), "view", "full"),
+        (dv.group(), "include_deleted", ""),
+        (dv.at(f"/accounts/{ACCOUNT}"), "view", "Overview"),
+    ):
+        assert list(error_of(dv.get(url, params={name: value}), 400)) == [name], (url, name)
+    assert list(error_of(dv.delete(dv.vm("www1"), params={"purge": "1"}), 400)) == ["purge"]
+    assert dv.read("www1")["deleted"] is False  # refused: nothing was deleted
+    for value in ("true", "True", "false", "FALSE"):
+        query = {"include_deleted": value, "view": "overview"}
+        assert dv.get(dv.vms(), params=query).status_code == 200, value
+    assert dv.get(dv.vms(), params={"nosuch": "x"}).status_code == 200  # undeclared: ignored
+    assert dv.get(dv.groups(), params={"view": "full"}).status_code == 200  # group-list-overview
+    with only("bad-query-values") as one:
+        reply = one.get(one.vms(), params={"include_deleted": "yes"})
+        assert error_of(reply, 400) == {"include_deleted": ["is not a boolean"]}
+        reply = one.get(one.at(f"/accounts/{ACCOUNT}/groups"), params={"view": "x"})
+        assert error_of(reply, 400) == {"view": ["is not included in the list"]}
+    api.create("www1")
+    assert api.get(api.vms(), params={"include_deleted": "yes", "view": "full"}).status_code == 200
+
+
 def test_ids_and_order(dv):
     first, second, third = (dv.make(f"vm{n}") for n in range(3))
     assert first["id"] >= divergent.ID_START
@@ -332,11 +397,17 @@ def test_create_requires_cores_and_memory(dv):
     assert set(error_of(spec_reply, 400)) == {"cores", "memory"}
 
 
-def test_create_defaults():
+def test_create_defaults(api):
     with only("create-defaults") as one:
         machine = one.create("www1")
-        assert (machine["cores"], machine["autoreboot_on"]) == (2, False)
+        defaults = (machine["cores"], machine["autoreboot_on"], machine["power_on"])
+        assert defaults == (2, False, False)
         assert one.create("www2", autoreboot_on=True, cores=1)["autoreboot_on"] is True
+        assert one.create("www3", power_on=True)["power_on"] is True
+        spec_body = {"virtual_machine": {"name": "www4"}}
+        assert one.post(one.group() + "/vm_create", json=spec_body).status_code == 202
+        assert one.read("www4")["power_on"] is False
+    assert api.create("www1")["power_on"] is True
 
 
 def test_create_reply_body_carries_four_attributes(dv):
@@ -370,7 +441,8 @@ def test_vm_create_takes_up_to_16_discs(dv):
 def test_provisioning_time_is_each_machines_own(dv):
     delays = {divergent.provisioning_seconds(vm_id) for vm_id in range(1000)}
     assert min(delays) >= 0.2 and max(delays) <= 1.5 and len(delays) > 5
-    reply = dv.post(dv.vms(), json={"name": "www1", "cores": 1, "memory": 1024})
+    body = {"name": "www1", "cores": 1, "memory": 1024, "power_on": True}
+    reply = dv.post(dv.vms(), json=body)
     delay = divergent.provisioning_seconds(reply.json()["id"])
     dv.clock.advance(delay - 0.05)
     assert dv.get(dv.vm("www1")).json()["power_on"] is False
@@ -449,6 +521,25 @@ def test_cdrom_removal(dv):
     assert dv.make("www2", cdrom_url="")["cdrom_url"] is None
 
 
+def test_last_imaged_with_is_null_until_imaged(api, dv):
+    assert dv.make_with_disc("www1", power_on=False)["last_imaged_with"] is None
+    assert _reimage(dv, "www1").status_code == 200
+    dv.clock.advance(SETTLE)
+    assert dv.read("www1")["last_imaged_with"] == "jessie"
+    assert "last_imaged_with" not in api.create("www1")
+
+
+def test_put_deleted_true_is_ignored(api, dv):
+    machine = dv.make("www1")
+    reply = dv.put(dv.vm("www1"), json={"deleted": True})
+    assert reply.status_code == 200 and reply.json() == machine == dv.read("www1")
+    dv.delete(dv.vm("www1"))
+    assert dv.put(dv.vm("www1"), json={"deleted": True}).status_code == 200
+    assert dv.read("www1", include_deleted="true")["deleted"] is True
+    api.create("www1")
+    assert list(error_of(api.put(api.vm("www1"), json={"deleted": True}), 400)) == ["deleted"]
+
+
 def test_zone_name_default(dv):
     assert dv.make("www1")["zone_name"] == "default"
     assert dv.make("www2", zone_name="york")["zone_name"] == "york"
@@ -471,6 +562,19 @@ def test_update_while_running_refuses_cores_memory_and_profile(dv):
     assert dv.put(dv.vm("www1"), json={"autoreboot_on": False}).status_code == 200
     dv.make("off", power_on=False)
     assert dv.put(dv.vm("off"), json={"cores": 2, "memory": 2048}).json()["cores"] == 2
+
+
+def test_moving_a_running_machine_is_refused(api, dv):
+    dv.make("www1", **RUNNING)
+    other = dv.post(dv.groups(), json={"name": "other"}).json()
+    move = {"group_id": other["id"]}
+    assert list(error_of(dv.put(dv.vm("www1"), json=move), 400)) == ["group_id"]
+    assert dv.read("www1")["group_id"] != other["id"]
+    dv.put(dv.vm("www1"), json={"autoreboot_on": False, "power_on": False})
+    assert dv.put(dv.vm("www1"), json=move).json()["group_id"] == other["id"]
+    api.create("www1", power_on=True)
+    group = api.post(api.at(f"/accounts/{ACCOUNT}/groups"), json={"name": "other"}).json()
+    assert api.put(api.vm("www1"), json={"group_id": group["id"]}).status_code == 200
 
 
 @pytest.mark.parametrize("name", ["id", "hostname", "head", "management_address"])
@@ -540,7 +644,7 @@ def test_a_group_of_deleted_machines_can_be_deleted(dv):
     dv.make("www1", group="other")
     dv.make("www2", group="other")
     dv.delete(dv.vm("www1", group="other"))
-    assert "virtual_machines" in error_of(dv.delete(dv.group("other")), 400)
+    assert reason_of(dv.delete(dv.group("other")), 400).startswith("virtual_machines: ")
     dv.delete(dv.vm("www2", group="other"))
     assert dv.delete(dv.group("other")).status_code == 204
     error_of(dv.get(dv.group("other")), 404)
@@ -549,14 +653,45 @@ def test_a_group_of_deleted_machines_can_be_deleted(dv):
 
 # --- reimage and signal --------------------------------------------------------------------
 def test_reimage_without_root_password_is_accepted(dv):
-    dv.make("www1", power_on=False)
+    dv.make_with_disc("www1", power_on=False)
     assert _reimage(dv, "www1").status_code == 200
 
 
 def test_reimage_echoes_the_root_password(dv):
-    dv.make("www1", power_on=False)
+    dv.make_with_disc("www1", power_on=False)
     reply = _reimage(dv, "www1", root_password="pw")
     assert reply.status_code == 200 and reply.json()["root_password"] == "pw"
+
+
+def test_a_machine_without_a_disc_cannot_be_reimaged(api, dv):
+    dv.make("bare", power_on=False)
+    assert reason_of(_reimage(dv, "bare"), 400).startswith("discs: ")  # refusal-media-type
+    reimage = {"distribution": "jessie", "root_password": "pw"}
+    with only("reimage-without-disc") as one:
+        one.create("bare", power_on=False)
+        assert error_of(_reimage(one, "bare", **reimage), 400) == {"discs": ["can't be blank"]}
+        assert one.read("bare")["power_on"] is False  # nothing changed
+        one.post(one.vm("bare") + "/discs", json={"label": "root", "size": 25600})
+        assert _reimage(one, "bare", **reimage).status_code == 200
+        machine = {"name": "spec", "power_on": False}
+        disc = {"label": "root", "size": 25600}
+        body = {"virtual_machine": machine, "discs": [disc], "reimage": reimage}
+        assert one.post(one.group() + "/vm_create", json=body).status_code == 202
+        assert _reimage(one, "spec", **reimage).status_code == 200
+        alone = {"virtual_machine": {**machine, "name": "nodisc"}, "reimage": reimage}
+        assert list(error_of(one.post(one.group() + "/vm_create", json=alone), 400)) == ["discs"]
+        error_of(one.get(one.vm("nodisc")), 404)  # nothing was created
+    api.create("bare", power_on=False)
+    assert _reimage(api, "bare", **reimage).status_code == 200
+
+
+def test_sendkey_takes_only_the_definitions_keys(api, dv):
+    dv.make("www1", **RUNNING)
+    strict = _signal(dv, "www1", signal="sendkey", data="ctrl-alt-del")
+    assert list(error_of(strict, 400)) == ["data"]
+    assert _signal(dv, "www1", signal="sendkey", data="ctrl-alt-delete").status_code == 200
+    api.create("www1", power_on=True)
+    assert _signal(api, "www1", signal="sendkey", data="ctrl-alt-del").status_code == 200
 
 
 def test_sendkey_without_data_sends_nothing(dv):
@@ -588,16 +723,20 @@ def test_a_stop_during_a_powerdown_is_at_once(dv):
 def test_refusal_by_state_is_409(dv):
     dv.make("on", **RUNNING)
     dv.make("off", power_on=False)
-    assert list(error_of(_reimage(dv, "on", root_password="pw"), 409)) == ["state"]
-    assert list(error_of(_signal(dv, "off", signal="reset"), 409)) == ["state"]
+    # the reason in plain text (refusal-media-type), under `state`
+    assert reason_of(_reimage(dv, "on", root_password="pw"), 409).startswith("state: ")
+    assert reason_of(_signal(dv, "off", signal="reset"), 409).startswith("state: ")
+    with only("refusal-status") as one:
+        one.create("www1", power_on=True)
+        assert list(error_of(_reimage(one, "www1", root_password="pw"), 409)) == ["state"]
     assert dv.read("on")["power_on"] is True and dv.read("off")["power_on"] is False
 
 
 def test_reimage_and_signal_of_a_deleted_machine_are_refused(dv):
     dv.make("www1", **RUNNING)
     dv.delete(dv.vm("www1"))
-    assert error_of(_signal(dv, "www1", signal="reset"), 400)
-    assert error_of(_reimage(dv, "www1", root_password="pw"), 400)
+    assert reason_of(_signal(dv, "www1", signal="reset"), 400).startswith("power_on: ")
+    assert reason_of(_reimage(dv, "www1", root_password="pw"), 400).startswith("deleted: ")
     assert dv.read("www1", include_deleted="true")["deleted"] is True
 
 
@@ -620,6 +759,9 @@ def test_deleted_machines_are_purged_after_300_seconds(dv):
 
 
 # --- bad input stays clean -----------------------------------------------------------------
+NOT_OBJECTS = (b'{"cores": 2', b"\xff\xfe{}", b"[]")
+
+
 @pytest.mark.parametrize(
     ("method", "suffix", "payload"),
     [
@@ -641,7 +783,10 @@ def test_bad_input_is_never_a_server_error(dv, method, suffix, payload):
     headers = {"Content-Type": "application/json"}
     reply = dv.request(method, dv.vm("www1") + suffix, data=payload, headers=headers)
     assert 400 <= reply.status_code < 500, reply.text
-    assert reply.headers["Content-Type"] == "application/json" and reply.json()
+    if payload in NOT_OBJECTS:  # refusal-media-type: the body as a whole, in plain text
+        assert reason_of(reply, 400).startswith("body: ")
+    else:
+        assert reply.headers["Content-Type"] == "application/json" and reply.json()
 
 
 # --- the command line ----------------------------------------------------------------------

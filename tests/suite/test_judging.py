@@ -394,7 +394,7 @@ def statement_of(check, operation_id, status, answered=None, **kwargs):
     return found.basis, found.statement
 
 
-def test_a_plain_text_refusal_is_advisory_and_a_validation_error_must_be_json():
+def test_a_plain_text_refusal_is_noted_and_a_validation_error_must_be_json():
     reimage = {"distribution": "wheezy", "root_password": "pw"}
     assert statement_of(
         "content_type_conformance",
@@ -403,7 +403,15 @@ def test_a_plain_text_refusal_is_advisory_and_a_validation_error_must_be_json():
         path=VM_PATH,
         body=reimage,
         content_type="text/plain",
-    ) == ("inferred", None)
+    ) == ("silent", None)  # register refusal-media-type
+    assert statement_of(
+        "content_type_conformance",
+        "reimageVirtualMachine",
+        400,
+        path=VM_PATH,
+        body=reimage,
+        content_type="text/html",
+    ) == ("inferred", None)  # no statement, and not a point the register lists
     assert statement_of(
         "content_type_conformance",
         "updateVirtualMachine",
@@ -414,7 +422,7 @@ def test_a_plain_text_refusal_is_advisory_and_a_validation_error_must_be_json():
     ) == ("stated", "validation-hash")
 
 
-def test_a_400_for_a_query_value_the_target_does_not_understand_is_advisory():
+def test_a_400_for_a_query_value_the_target_does_not_understand_is_never_required():
     assert statement_of(
         "status_code_conformance",
         "listVirtualMachines",
@@ -422,14 +430,15 @@ def test_a_400_for_a_query_value_the_target_does_not_understand_is_advisory():
         {"include_deleted": ["is not a boolean"]},
         path={"account": "myaccount", "group": "default"},
         query={"include_deleted": "maybe"},
-    ) == ("inferred", None)
+    ) == ("silent", None)  # register bad-query-values
 
 
 def test_only_bad_values_the_documentation_states_must_be_refused():
+    # the register lists it: the record leaves a PUT of deleted true open (put-deleted-true)
     assert statement_of(
         "negative_data_rejection", "updateVirtualMachine", 200, MACHINE, path=VM_PATH,
         body={"deleted": True},
-    ) == ("inferred", None)  # fmt: skip
+    ) == ("silent", None)  # fmt: skip
     assert statement_of(
         "negative_data_rejection", "updateVirtualMachine", 200, MACHINE, path=VM_PATH,
         body={"cores": "two"},
@@ -445,11 +454,16 @@ def test_a_schema_failure_names_the_statement_of_the_keyword_it_breaks():
         "response_schema_conformance", "getVirtualMachine", 200, MACHINE | {"memory": "1024"},
         path=VM_PATH,
     ) == ("stated", "vm-attribute-types")  # fmt: skip
-    # an attribute the spec adds (last_imaged_with) in another form: no statement, advisory
+    # an attribute the spec adds in another form: no statement, advisory; or a point the
+    # register lists (last_imaged_with null: unimaged-last-imaged-with), noted
+    assert statement_of(
+        "response_schema_conformance", "getVirtualMachine", 200,
+        MACHINE | {"zone_name": 7}, path=VM_PATH,
+    ) == ("inferred", None)  # fmt: skip
     assert statement_of(
         "response_schema_conformance", "getVirtualMachine", 200,
         MACHINE | {"last_imaged_with": None}, path=VM_PATH,
-    ) == ("inferred", None)  # fmt: skip
+    ) == ("silent", None)  # fmt: skip
     # a validation error's body is stated only as the answer to a bad value
     hashless = ["is not valid"]
     assert statement_of(
@@ -460,3 +474,27 @@ def test_a_schema_failure_names_the_statement_of_the_keyword_it_breaks():
         "response_schema_conformance", "updateVirtualMachine", 400, hashless, path=VM_PATH,
         body={"cores": 2},
     ) == ("inferred", None)  # fmt: skip
+
+
+def test_a_text_plain_refusal_and_a_400_for_a_query_value_are_noted_where_listed():
+    assert basis_of(
+        "content_type_conformance", "signalVirtualMachine", 409, path=VM_PATH,
+        body={"signal": "reset"}, content_type="text/plain",
+    ) == ("silent", ("refusal-media-type",))  # fmt: skip
+    assert basis_of(
+        "status_code_conformance", "listVirtualMachines", 400,
+        path={"account": "a", "group": "default"}, query={"include_deleted": "maybe"},
+    ) == ("silent", ("bad-query-values",))  # fmt: skip
+
+
+def test_a_server_error_for_any_bad_request_breaks_what_validation_answers():
+    assert statement_of(
+        "not_a_server_error", "updateVirtualMachine", 500, path=VM_PATH, body=["not", "a", "hash"]
+    ) == ("stated", "validation-400")
+    # the record names a 500 for a cdrom_url the service cannot fetch
+    assert (
+        statement_of(
+            "not_a_server_error", "updateVirtualMachine", 500, path=VM_PATH, body={"cdrom_url": 5}
+        )[0]
+        == "inferred"
+    )

@@ -27,7 +27,7 @@ def test_delete_hides_and_undelete_restores(bigv, machines):
         machine = machines.create()
     with step("2. delete"):
         reply = bigv.api.call("deleteVirtualMachine", path={"virtual_machine": machine["id"]})
-        expect_status(reply, 204, "soft delete answers 204", by="delete-ok")
+        expect_status(reply, 204, "soft delete answers 204", by="soft-delete")
     with step("3. hidden"):
         found, listing = _listed(bigv, machine["id"])
         expect(
@@ -93,7 +93,7 @@ def test_name_taken_until_purge(bigv, machines):
     with step("1. create and delete"):
         machine = machines.create()
         reply = bigv.api.call("deleteVirtualMachine", path={"virtual_machine": machine["id"]})
-        expect_status(reply, 204, "soft delete answers 204", by="delete-ok")
+        expect_status(reply, 204, "soft delete answers 204", by="soft-delete")
     again = {**documented_attributes(bigv.run.definitions), "name": machine["name"]}
     # what this scenario proves of rules.yaml's create table beyond the lifecycle's outcomes
     RECORDER.rules("create/names_unique_in", "create/name_freed_by")
@@ -104,13 +104,14 @@ def test_name_taken_until_purge(bigv, machines):
             "a deleted machine keeps its name until it is purged",
             preferred=400,
             rests_on="name-taken-status",
+            by="purge",
         )
     with step("3. purge"):
         purge = {"purge": True}
         reply = bigv.api.call(
             "deleteVirtualMachine", path={"virtual_machine": machine["id"]}, query=purge
         )
-        expect_status(reply, 204, "purge answers 204", by="delete-ok")
+        expect_status(reply, 204, "purge answers 204", by="purge")
         if lifecycle.apply("deleteVirtualMachine", machine, purge).purged:
             expect_status(
                 machines.get(machine["id"], include_deleted=True),

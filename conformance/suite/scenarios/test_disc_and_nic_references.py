@@ -57,7 +57,7 @@ def test_disc_stays_until_deleted_with_purge(bigv, machines):
             )
     with step("3. delete with purge=true"):
         reply = bigv.api.call("deleteDisc", path=disc, query={"purge": True})
-        expect_status(reply, 204, "purge=true removes a disc", by="delete-ok")
+        expect_status(reply, 204, "purge=true removes a disc")
         expect_status(bigv.api.call("getDisc", path=disc), 404, "a purged disc is not found")
 
 

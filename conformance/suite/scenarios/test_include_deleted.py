@@ -18,7 +18,7 @@ def test_include_deleted_false_keeps_deleted_machines_hidden(bigv, machines):
     with step("1. create, delete"):
         machine = machines.create()
         reply = bigv.api.call("deleteVirtualMachine", path={"virtual_machine": machine["id"]})
-        expect_status(reply, 204, "soft delete answers 204", by="delete-ok")
+        expect_status(reply, 204, "soft delete answers 204", by="soft-delete")
     with step("2. listed with include_deleted=false"):
         listing = bigv.api.call("listVirtualMachines", query=hidden_query)
         expect_status(listing, 200, "the list of the group", by="get-ok")
