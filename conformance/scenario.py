@@ -73,6 +73,24 @@ def statement_of_outcome(operation_id: str, outcome: Any) -> str | None:
     return None if None in found else found[0]
 
 
+def read_differs(sent: Any, read: Any) -> bool:
+    """Whether a value read back is another value than the one sent. A value in another JSON
+    form (the string "2048" for 2048) is the schema check's problem, already reported: it is
+    not counted again, so that one wrong attribute is one problem. Null (or absent) is a value
+    of its own: a lost one."""
+    if read == sent:
+        return False
+    if read is None:
+        return True
+    return _json_kind(read) == _json_kind(sent)
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    return "number" if isinstance(value, int | float) else type(value).__name__
+
+
 def expect_status(
     reply: Reply,
     wanted: int | tuple[int, ...],

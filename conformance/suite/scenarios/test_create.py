@@ -6,7 +6,7 @@ from conformance.judging.checks import hostname_problem
 from conformance.judging.verdict import expect, note, step
 from conformance.provisioning import documented_attributes
 from conformance.recording import recorded_lifecycle as lifecycle
-from conformance.scenario import DOCUMENTED_ATTRIBUTES, expect_status, scenario
+from conformance.scenario import DOCUMENTED_ATTRIBUTES, expect_status, read_differs, scenario
 
 API = spec.api()
 
@@ -44,7 +44,9 @@ def test_created_machine_is_listed_and_readable(bigv, machines):
     with step("4. read by id"):
         read = machines.read(machine["id"])
         asked = {"name": machine["name"], "cores": 2, "memory": 2048, "autoreboot_on": False}
-        wrong = {key: read.get(key) for key, value in asked.items() if read.get(key) != value}
+        wrong = {
+            key: read.get(key) for key, value in asked.items() if read_differs(value, read.get(key))
+        }
         expect(
             not wrong,
             "Machine not as created",

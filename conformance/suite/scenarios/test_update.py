@@ -8,7 +8,7 @@ from conformance.judging import register
 from conformance.judging.checks import hostname_problem
 from conformance.judging.verdict import expect, note, step
 from conformance.recording import recorded_lifecycle as lifecycle
-from conformance.scenario import expect_status, new_group, scenario
+from conformance.scenario import expect_status, new_group, read_differs, scenario
 
 API = spec.api()
 UPDATE = API["components"]["schemas"]["VirtualMachineUpdate"]["properties"]
@@ -88,7 +88,9 @@ def test_each_writable_attribute_persists(bigv, machines):
     with step("3. read back"):
         read = machines.read(machine["id"])
         lost = {
-            name: (value, read.get(name)) for name, value in sent.items() if read.get(name) != value
+            name: (value, read.get(name))
+            for name, value in sent.items()
+            if read_differs(value, read.get(name))
         }
         for name, (value, got) in lost.items():
             expect(
@@ -257,7 +259,7 @@ def test_hardware_profile_and_its_lock(bigv, machines):
         expect_status(reply, 200, "hardware_profile and its lock are writable", by="put-ok")
     with step("3. read back"):
         read = machines.read(machine["id"])
-        lost = {k: (v, read.get(k)) for k, v in body.items() if read.get(k) != v}
+        lost = {k: (v, read.get(k)) for k, v in body.items() if read_differs(v, read.get(k))}
         expect(
             not lost,
             "Hardware profile not persisted",
