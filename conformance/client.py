@@ -18,7 +18,7 @@ from typing import Any
 
 import requests
 
-from conformance import redaction, transport
+from conformance import redaction, tls, transport
 from conformance.target import Target
 
 BODY_LIMIT = 4000  # characters of a body kept in an exchange
@@ -185,8 +185,10 @@ def new_session(target: Target, *, cookies: bool = True) -> requests.Session:
     for one that never keeps a cookie (schemathesis' probes: nothing of the run may ride
     along).
 
-    The environment (proxies, CA bundle) is read once here, not on every request as
-    `requests` otherwise does: that lookup cost more than the request itself."""
+    TLS is the target's (`Target.verify`, `Target.cert`: --ca-bundle, REQUESTS_CA_BUNDLE,
+    --insecure, --client-cert). The proxies (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) are read
+    once here, as `requests` reads them, not on every request as `requests` otherwise
+    does: that lookup cost more than the request itself."""
     session = requests.Session()
     session.headers.update({"Accept": "application/json", "User-Agent": "bigv-conformance"})
     adapter = transport.PoliteAdapter(transport.shared_limiter(process_rate(target)))
@@ -195,7 +197,9 @@ def new_session(target: Target, *, cookies: bool = True) -> requests.Session:
     if target.url:
         settings = session.merge_environment_settings(target.url, {}, None, None, None)
         session.proxies.update(settings["proxies"])
-        session.verify = settings["verify"]
+    session.verify = target.verify
+    session.cert = target.cert
+    tls.quiet_if_insecure(target.verify)
     session.trust_env = False
     if not cookies:
         session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
