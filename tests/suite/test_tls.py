@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.suite.certificates import Pki, make_pki
+from tests.certificates import Pki, make_pki
 from tests.suite.conftest import EmulatorProcess, emulator_process
 from tests.suite.recording_proxy import SOURCE, recording_proxy
 
