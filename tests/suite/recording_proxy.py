@@ -1,6 +1,8 @@
-"""A small recording HTTPS proxy on loopback, for the proxy tests: it answers CONNECT,
-records each tunnel it opens, and reaches the target from a loopback address of its own
-(SOURCE), so that the target's log shows which connections came through it."""
+"""A small recording proxy on loopback, for the proxy tests: it answers CONNECT (HTTPS) and
+forwards plain HTTP, records the request line of each connection it is sent, and reaches
+the target from a loopback address of its own (SOURCE), so that the target's log shows
+which connections came through it. A forwarded connection is relayed as it is, later
+requests on it in absolute form too (the emulator takes them)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import socket
 import socketserver
 import threading
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 SOURCE = "127.0.0.2"  # the proxy's side of every tunnel: loopback, but not 127.0.0.1
 
@@ -25,9 +28,8 @@ class _Handler(socketserver.BaseRequestHandler):
         request_line = head.split(b"\r\n", 1)[0].decode("latin-1")
         method, authority, _ = request_line.split(" ", 2)
         self.server.seen.append(request_line)  # type: ignore[attr-defined]
-        if method != "CONNECT":
-            self.request.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
-            return
+        if method != "CONNECT":  # forwarding, to a server that takes absolute-form targets
+            authority = urlsplit(authority).netloc
         host, port = authority.rsplit(":", 1)
         try:
             upstream = socket.create_connection((host, int(port)), 10, (SOURCE, 0))
@@ -35,7 +37,10 @@ class _Handler(socketserver.BaseRequestHandler):
             self.request.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
             return
         with upstream:
-            self.request.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            if method == "CONNECT":
+                self.request.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            else:
+                upstream.sendall(head)
             _relay(self.request, upstream)
 
 

@@ -283,3 +283,16 @@ def test_no_request_goes_through_the_proxy_when_no_proxy_names_the_target(pki, t
         conformant(result, tmp_path)
         assert seen == []
         assert connections_from(running) == {"127.0.0.1"}
+
+
+@pytest.mark.slow
+def test_a_plain_http_target_goes_through_http_proxy(tmp_path):
+    with recording_proxy() as (proxy, seen), emulator_process() as running:
+        env = clean_environment(HTTP_PROXY=proxy)
+        result = run_cli(
+            "run", "--target", running.url, *SMALL, "--report-dir", str(tmp_path), env=env
+        )
+        summary = conformant(result, tmp_path)
+        assert summary["target"]["tls"] is None
+        assert seen and all(line.split(" ")[1].startswith(running.url) for line in seen), seen
+        assert connections_from(running) == {SOURCE}
