@@ -159,6 +159,11 @@ def describe_failure(
                 f"{host} refused the client certificate {client_cert} "
                 f"({_reason(cause)}): give one its CA accepts with --client-cert"
             )
+        if not client_cert and "HANDSHAKE_FAILURE" in text:
+            return (
+                f"the TLS handshake with {host} failed ({_reason(cause)}): if it asks for a "
+                f"client certificate, give {CLIENT_FIX}"
+            )
         if "WRONG_VERSION_NUMBER" in text or "RECORD_LAYER_FAILURE" in text:
             return f"{host} does not answer in TLS ({_reason(cause)}): is it http://?"
     for cause in _chain(error):

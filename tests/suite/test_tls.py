@@ -172,6 +172,12 @@ def test_a_certificate_that_cannot_be_verified_is_one_line_naming_cause_and_fix(
         assert "--ca-bundle" in line and "REQUESTS_CA_BUNDLE" in line
 
 
+def test_an_https_url_of_a_plain_http_server_is_one_line(emulator):
+    url = emulator.url.replace("http://", "https://")
+    line = one_line_error(run_cli("run", "--target", url))
+    assert "does not answer in TLS" in line and "http://" in line
+
+
 @pytest.mark.parametrize(
     ("flags", "said"),
     [
