@@ -48,6 +48,24 @@ def target_options(command: Callable) -> Callable:
             help="TOML with user, password, otp, otp_command or token (mode 0600).",
         ),
         click.option(
+            "--ca-bundle",
+            metavar="FILE",
+            help="CA certificates (PEM) that verify the target's TLS certificate "
+            "(default: REQUESTS_CA_BUNDLE, else the system's).",
+        ),
+        click.option(
+            "--insecure",
+            is_flag=True,
+            default=None,
+            help="Do not verify the target's TLS certificate (every report says so).",
+        ),
+        click.option(
+            "--client-cert", metavar="FILE", help="Client certificate (PEM) for mutual TLS."
+        ),
+        click.option(
+            "--client-key", metavar="FILE", help="Its private key (PEM), if not in --client-cert."
+        ),
+        click.option(
             "--rate-limit",
             type=click.FloatRange(min=0, min_open=True),
             help="Requests per second at most.",

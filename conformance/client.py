@@ -15,10 +15,11 @@ import shlex
 import subprocess
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
-from conformance import redaction, transport
+from conformance import redaction, tls, transport
 from conformance.target import Target
 
 BODY_LIMIT = 4000  # characters of a body kept in an exchange
@@ -179,24 +180,51 @@ def process_rate(target: Target) -> float | None:
     return target.rate_limit / run_workers()
 
 
+class TargetSession(requests.Session):
+    """A session whose TLS is the target's, and whose proxies are the environment's
+    (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY), looked up as `requests` does but once per
+    scheme and host, not on every request: that lookup cost more than the request itself.
+    `requests` would also let REQUESTS_CA_BUNDLE override the session's own `verify`
+    (--ca-bundle, --insecure); here the target's settings hold."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trust_env = False  # the environment is read below, once per host
+        self._environment_proxies: dict[tuple[str, str], dict[str, str]] = {}
+
+    def environment_proxies(self, url: str) -> dict[str, str]:
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        if key not in self._environment_proxies:
+            self._environment_proxies[key] = requests.utils.get_environ_proxies(url)
+        return self._environment_proxies[key]
+
+    def merge_environment_settings(
+        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> dict[str, Any]:
+        proxies = {**self.environment_proxies(str(url)), **(proxies or {})}
+        return {
+            "proxies": requests.sessions.merge_setting(proxies, self.proxies),
+            "stream": requests.sessions.merge_setting(stream, self.stream),
+            "verify": requests.sessions.merge_setting(verify, self.verify),
+            "cert": requests.sessions.merge_setting(cert, self.cert),
+        }
+
+
 def new_session(target: Target, *, cookies: bool = True) -> requests.Session:
     """A keep-alive session with the headers every BigV client sends, rate-limited (one cap
     for the whole process: its share of the run's) and retrying 429 and 503; `cookies=False`
     for one that never keeps a cookie (schemathesis' probes: nothing of the run may ride
-    along).
-
-    The environment (proxies, CA bundle) is read once here, not on every request as
-    `requests` otherwise does: that lookup cost more than the request itself."""
-    session = requests.Session()
+    along). TLS is the target's (`Target.verify`, `Target.cert`: --ca-bundle,
+    REQUESTS_CA_BUNDLE, --insecure, --client-cert); the proxies the environment's."""
+    session = TargetSession()
     session.headers.update({"Accept": "application/json", "User-Agent": "bigv-conformance"})
     adapter = transport.PoliteAdapter(transport.shared_limiter(process_rate(target)))
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    if target.url:
-        settings = session.merge_environment_settings(target.url, {}, None, None, None)
-        session.proxies.update(settings["proxies"])
-        session.verify = settings["verify"]
-    session.trust_env = False
+    session.verify = target.verify
+    session.cert = target.cert
+    tls.quiet_if_insecure(target.verify)
     if not cookies:
         session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
     return session

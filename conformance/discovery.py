@@ -13,7 +13,7 @@ import dataclasses
 
 import requests
 
-from conformance import client
+from conformance import client, tls
 from conformance.target import Target
 
 
@@ -38,7 +38,8 @@ def complete(target: Target) -> tuple[Target, list[str]]:
         reply = session.get(f"{target.url}{path}", headers=credentials.headers(), timeout=30)
     except requests.RequestException as error:
         raise DiscoveryError(
-            f"target {target.url} cannot be reached ({type(error).__name__})"
+            tls.failure_for(error, target)
+            or f"target {target.url} cannot be reached ({type(error).__name__})"
         ) from None
     if reply.status_code in (401, 403) and target.default_credentials:
         raise DiscoveryError(

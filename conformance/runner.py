@@ -28,7 +28,7 @@ from rich.console import Console
 
 import spec
 from bigv_conformance import __version__
-from conformance import coverage, deadline, discovery, plugin, report
+from conformance import client, coverage, deadline, discovery, plugin, report, tls
 from conformance.client import OtpCommandFailed
 from conformance.embedded import EmulatorFailed, embedded_emulator
 from conformance.progress import progress_for
@@ -58,10 +58,14 @@ class RunOutcome:
 
 
 def check_reachable(target: Target) -> None:
-    """Fail early, in one line, when nothing answers at the target URL."""
+    """Fail early, in one line, when nothing answers at the target URL, or when TLS with it
+    fails (saying why and what fixes it)."""
     try:
-        requests.get(f"{target.url}/definitions", timeout=15)
+        client.new_session(target).get(f"{target.url}/definitions", timeout=15)
     except requests.RequestException as error:
+        said = tls.failure_for(error, target)
+        if said:
+            raise Unreachable(said) from None
         reason = type(error).__name__
         raise Unreachable(f"target {target.url} cannot be reached ({reason})") from None
 
@@ -115,6 +119,8 @@ def pytest_arguments(target: Target) -> list[str]:
         arguments += ["-n", str(workers), "--dist", "loadgroup"]
     if target.profile == "smoke":
         arguments += ["-m", "not slow"]
+    if target.insecure:  # said once by the run, recorded in every report
+        arguments += ["-W", "ignore::urllib3.exceptions.InsecureRequestWarning"]
     return arguments
 
 
@@ -243,6 +249,12 @@ def run(target: Target, console: Console) -> RunOutcome:
     progress.phase(
         "starting the reference emulator" if target.embedded else f"reaching {target.url}"
     )
+    if target.insecure and (target.url or "").startswith("https://"):
+        console.print(
+            f"[bold yellow]TLS certificates of {target.url} are not verified (--insecure); "
+            "every report says so[/bold yellow]",
+            highlight=False,
+        )
     with live_target(target, console) as live:
         environment = {
             plugin.TARGET_VARIABLE: live.to_json(),
@@ -346,6 +358,7 @@ def _describe(target: Target, live: Target) -> dict[str, Any]:
         "user": target.user,
         "embedded": target.embedded,
         "url_used": live.url,
+        "tls": tls.describe_target(live),
     }
 
 

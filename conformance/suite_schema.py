@@ -15,6 +15,7 @@ from typing import Any
 import schemathesis
 
 import spec
+from conformance import tls
 from conformance.target import Target
 
 TARGET_VARIABLE = "BIGV_CONFORMANCE_TARGET"
@@ -65,6 +66,8 @@ def config_for(run_target: Target, operations: list[dict[str, Any]] | None = Non
         "checks": {"positive_data_acceptance": {"expected-statuses": POSITIVE_STATUSES}},
         "parameters": {"account": run_target.account, "group": run_target.group},
         "request-timeout": 30,
+        # schemathesis passes these on each of its requests, over the session's own
+        **tls.schemathesis_settings(run_target.verify, run_target.cert),
     }
     operations = list(operations or [])
     if run_target.profile == "read-only":

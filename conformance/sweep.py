@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import requests
 
-from conformance import client
+from conformance import client, tls
 from conformance.target import Target
 
 DEFAULT_PREFIX = "bvc"
@@ -55,7 +55,8 @@ class Sweeper:
             )
         except requests.RequestException as error:
             raise SweepError(
-                f"target {self.target.url} cannot be reached ({type(error).__name__})"
+                tls.failure_for(error, self.target)
+                or f"target {self.target.url} cannot be reached ({type(error).__name__})"
             ) from None
         if reply.status_code != 200:
             raise SweepError(f"GET {self.base}{path} answered {reply.status_code}")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from conformance import tls
 from conformance.deadline import DEFAULT_DEADLINE, parse_duration
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +50,13 @@ ENVIRONMENT = {
     "deadline": "BIGV_DEADLINE",
     "readonly_account": "BIGV_READONLY_ACCOUNT",
     "min_coverage": "BIGV_MIN_COVERAGE",
+    "ca_bundle": "BIGV_CA_BUNDLE",
+    "insecure": "BIGV_INSECURE",
+    "client_cert": "BIGV_CLIENT_CERT",
+    "client_key": "BIGV_CLIENT_KEY",
 }
+# What `requests` reads for its CA bundle, in its order: below every BIGV_* setting
+REQUESTS_CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 CREDENTIAL_KEYS = ("user", "password", "otp", "otp_command", "token")
 
 
@@ -104,6 +111,27 @@ class Target:
     deadline: float | None = DEFAULT_DEADLINE
     # No credentials were given: the reference emulator's seeded user is tried
     default_credentials: bool = False
+    # TLS (conformance.tls): the CA bundle (file or directory) that verifies the target's
+    # certificate, None: the system's; insecure: no verification at all
+    ca_bundle: str | None = None
+    ca_bundle_origin: str | None = None  # the flag, variable or file that gave ca_bundle
+    insecure: bool = False
+    client_cert: str | None = None  # PEM certificate (and key, unless client_key) for mTLS
+    client_key: str | None = None
+
+    @property
+    def verify(self) -> bool | str:
+        """What `requests` (and schemathesis) are given as `verify`."""
+        if self.insecure:
+            return False
+        return self.ca_bundle or True
+
+    @property
+    def cert(self) -> str | tuple[str, str] | None:
+        """What `requests` is given as `cert` (the client certificate), or None."""
+        if self.client_cert and self.client_key:
+            return (self.client_cert, self.client_key)
+        return self.client_cert
 
     @property
     def embedded(self) -> bool:
@@ -172,6 +200,9 @@ def _read_target_file(path: Path) -> dict[str, Any]:
         flat["emulator_args"] = emulator["args"]
     if "seed_file" in emulator:
         flat["emulator_seed_file"] = str((path.parent / emulator["seed_file"]).resolve())
+    for key in ("ca_bundle", "client_cert", "client_key"):  # relative to the target file
+        if isinstance(flat.get(key), str):
+            flat[key] = str((path.parent / flat[key]).resolve())
     if "unreachable" in data.get("coverage", {}):
         flat["unreachable"] = data["coverage"]["unreachable"]
     known = {f.name for f in dataclasses.fields(Target)}
@@ -206,7 +237,7 @@ def _convert(name: str, value: Any, origin: str) -> Any:
             return number
         if name == "unreachable":
             return {str(key): str(reason) for key, reason in dict(value).items()}
-        if name == "requires_otp":
+        if name in ("requires_otp", "insecure"):
             if isinstance(value, bool):
                 return value
             return {"true": True, "1": True, "false": False, "0": False}[str(value).lower()]
@@ -263,6 +294,7 @@ def _check(settings: dict[str, Any]) -> None:
     expectations = settings.get("expectations")
     if expectations is not None and not Path(expectations).is_file():
         raise ConfigError(f"expectations file not found: {expectations}")
+    tls.check_settings(settings)
 
 
 def load_target(flags: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Target:
@@ -293,6 +325,13 @@ def load_target(flags: Mapping[str, Any], environ: Mapping[str, str] | None = No
             layers[name] = found
     layers.pop("target_file", None)
     layers.pop("credentials_file", None)
+    if "ca_bundle" not in layers:  # as `requests` does: REQUESTS_CA_BUNDLE, then CURL_CA_BUNDLE
+        for variable in REQUESTS_CA_VARIABLES:
+            if environ.get(variable, "") != "":
+                layers["ca_bundle"] = (environ[variable], variable)
+                break
+    if "ca_bundle" in layers:
+        layers["ca_bundle_origin"] = (layers["ca_bundle"][1], "")
     settings = {name: _convert(name, value, origin) for name, (value, origin) in layers.items()}
     settings.setdefault("url", None)
     settings.setdefault("group", "default")

@@ -84,6 +84,18 @@ def _fail(message: str) -> None:
     "--diverge", "diverge", multiple=True, metavar="ID",
     help="Turn on the divergent behaviour of one register entry, by its id (repeatable).",
 )  # fmt: skip
+@click.option(
+    "--tls-cert", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Serve HTTPS with this certificate (PEM, chain first); needs --tls-key.",
+)  # fmt: skip
+@click.option(
+    "--tls-key", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="The private key (PEM) of --tls-cert.",
+)  # fmt: skip
+@click.option(
+    "--tls-client-ca", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Require a client certificate signed by a CA of this file (mutual TLS).",
+)  # fmt: skip
 @click.option("-v", "--verbose", is_flag=True, help="Log every request on stderr.")
 def main(
     host: str,
@@ -100,6 +112,9 @@ def main(
     address_pools: tuple[str, ...],
     divergent: bool,
     diverge: tuple[str, ...],
+    tls_cert: Path | None,
+    tls_key: Path | None,
+    tls_client_ca: Path | None,
     verbose: bool,
 ) -> None:
     """Serve the reference emulator of the BigV API."""
@@ -121,7 +136,8 @@ def main(
             user=user, password=password, api_key=api_key, require_otp=require_otp,
             provision_delay=provision_delay, seed_file=seed_file,
             address_pools=address_pools or defaults.DEFAULT_ADDRESS_POOLS,
-            divergences=frozenset(chosen),
+            divergences=frozenset(chosen), tls_cert=tls_cert, tls_key=tls_key,
+            tls_client_ca=tls_client_ca,
         )  # fmt: skip
         emulator = create(config)
     except (ValueError, SeedError, StoreError) as error:

@@ -44,6 +44,11 @@ class EmulatorConfig:
     address_pools: tuple[str, ...] = field(default=DEFAULT_ADDRESS_POOLS)
     # Ids of spec/register.yaml entries whose divergent behaviour is on (emulator/divergent.py)
     divergences: frozenset[str] = frozenset()
+    # HTTPS: the server's certificate (PEM, chain first) and its key; with tls_client_ca,
+    # clients must present a certificate signed by one of its CAs (mutual TLS)
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_client_ca: Path | None = None
 
     def __post_init__(self) -> None:
         """Refuse settings that cannot work, with one clear sentence (ValueError)."""
@@ -64,6 +69,10 @@ class EmulatorConfig:
             raise ValueError("account, user and password must not be empty")
         if self.api_key is not None and not self.api_key:
             raise ValueError("the API key must not be empty")
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("give --tls-cert and --tls-key together")
+        if self.tls_client_ca is not None and self.tls_cert is None:
+            raise ValueError("--tls-client-ca needs --tls-cert and --tls-key")
         if not self.address_pools:
             raise ValueError("at least one address pool is needed")
         for pool in self.address_pools:

@@ -15,6 +15,7 @@ import contextlib
 import json
 import logging
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -82,6 +83,19 @@ class KeepAliveHandler(WSGIRequestHandler):
         super().setup()
         self._connections = getattr(self.server, "connections", OpenConnections())
         self._connections.add(self.connection)
+
+    def handle(self) -> None:
+        """Over HTTPS the handshake is made here, on the connection's own thread (not in
+        the accepting one, where one slow client would hold up every other); a client
+        that fails it is logged quietly and its connection closed."""
+        log.debug("connection from %s", self.client_address[0])
+        if isinstance(self.connection, ssl.SSLSocket):
+            try:
+                self.connection.do_handshake()
+            except (ssl.SSLError, OSError) as error:
+                log.debug("TLS handshake with %s failed: %s", self.client_address[0], error)
+                return
+        super().handle()
 
     def finish(self) -> None:
         self._connections.discard(self.connection)
@@ -183,7 +197,44 @@ def _listen(host: str, port: int) -> socket.socket:
 def _url(server: BaseWSGIServer) -> str:
     host, port = server.server_address[:2]
     host = f"[{host}]" if ":" in str(host) else host
-    return f"http://{host}:{port}"
+    scheme = "https" if getattr(server, "ssl_context", None) is not None else "http"
+    return f"{scheme}://{host}:{port}"
+
+
+def tls_context(config: EmulatorConfig) -> ssl.SSLContext | None:
+    """The server's TLS context, or None for plain HTTP; ValueError (one line) when a file
+    cannot be used."""
+    if config.tls_cert is None:
+        return None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(config.tls_cert, config.tls_key)
+    except (OSError, ssl.SSLError) as error:
+        reason = getattr(error, "strerror", None) or getattr(error, "reason", None) or error
+        raise ValueError(
+            f"cannot serve TLS with --tls-cert {config.tls_cert} and --tls-key "
+            f"{config.tls_key}: {reason}"
+        ) from None
+    if config.tls_client_ca is not None:
+        try:
+            context.load_verify_locations(cafile=config.tls_client_ca)
+        except (OSError, ssl.SSLError) as error:
+            reason = getattr(error, "strerror", None) or getattr(error, "reason", None) or error
+            raise ValueError(
+                f"cannot read --tls-client-ca {config.tls_client_ca}: {reason}"
+            ) from None
+        context.verify_mode = ssl.CERT_REQUIRED
+    return context
+
+
+def _serve_tls(server: BaseWSGIServer, context: ssl.SSLContext | None) -> None:
+    """Accept TLS connections on the server's socket, the handshake left to each
+    connection's thread (KeepAliveHandler.handle)."""
+    server.ssl_context = context  # type: ignore[assignment]  # werkzeug: wsgi.url_scheme
+    if context is not None:
+        server.socket = context.wrap_socket(
+            server.socket, server_side=True, do_handshake_on_connect=False
+        )
 
 
 @dataclass
@@ -256,6 +307,7 @@ def create(config: EmulatorConfig, clock: Callable[[], float] = time.time) -> Em
             reset=lambda: _reset(seeder, store, authenticator, clock()),
             clock=clock,
         )
+        context = tls_context(config)
         listener = _listen(config.host, config.port)
         try:
             server = make_server(
@@ -268,6 +320,7 @@ def create(config: EmulatorConfig, clock: Callable[[], float] = time.time) -> Em
             )
         finally:
             listener.close()  # the server holds its own duplicate
+        _serve_tls(server, context)
     except BaseException:
         store.close()
         raise

@@ -42,6 +42,13 @@ def render(summary: Summary, report: str = "report.html") -> str:
         f"Target `{data['target']['url']}` · profile {data['profile']} · seed "
         f"{data['seed'] if data['seed'] is not None else 'random'} · {data['duration']:.0f} s",
         "",
+    ]
+    if (data["target"].get("tls") or {}).get("verified") is False:
+        out += [
+            "⚠️ **TLS not verified** (`--insecure`): the endpoint's certificate was not checked."
+        ]
+        out += [""]
+    out += [
         "| | passed | failed | total |",
         "|---|---:|---:|---:|",
         f"| required | {score['required']['passed']} | {score['required']['failed']} | "

@@ -130,7 +130,7 @@ class Process:
         )
         assert self.process.stdout is not None
         self.url = self.process.stdout.readline().strip()
-        if not self.url.startswith("http://"):
+        if not self.url.startswith(("http://", "https://")):
             _, errors = self.process.communicate(timeout=30)
             raise AssertionError(f"emulator did not start: {self.url!r} {errors}")
 

@@ -165,3 +165,36 @@ def test_a_stop_signal_arriving_while_a_connection_is_handed_over_still_stops():
         emulator.server.shutdown()
     emulator.store.close()
     assert ended and isinstance(ended[0], cli._Stop), "the stop was swallowed: still serving"
+
+
+def test_tls_flags_serve_https(tmp_path):
+    from tests.certificates import make_pki
+
+    pki = make_pki(tmp_path)
+    flags = ["--tls-cert", str(pki.server.cert), "--tls-key", str(pki.server.key)]
+    with Process(*flags) as running:
+        assert running.url.startswith("https://127.0.0.1:")
+        answer = requests.get(f"{running.url}/definitions", verify=str(pki.ca.cert), timeout=30)
+        assert answer.status_code == 200
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(f"{running.url}/definitions", verify=str(pki.other_ca.cert), timeout=30)
+        # a client that failed its handshake does not stop the server
+        answer = requests.get(f"{running.url}/definitions", verify=str(pki.ca.cert), timeout=30)
+        assert answer.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--tls-cert", "{cert}"], "give --tls-cert and --tls-key together"),
+        (["--tls-cert", "{cert}", "--tls-key", "/nonexistent.key"], "cannot serve TLS"),
+        (["--tls-cert", "{cert}", "--tls-key", "{other_key}"], "cannot serve TLS"),
+        (["--tls-client-ca", "{cert}"], "--tls-client-ca needs --tls-cert"),
+    ],
+)
+def test_bad_tls_flags_say_one_line_and_exit_2(tmp_path, flags, said):
+    from tests.certificates import make_pki
+
+    pki = make_pki(tmp_path)
+    values = {"{cert}": str(pki.server.cert), "{other_key}": str(pki.client.key)}
+    assert said in _fails(*[values.get(flag, flag) for flag in flags])

@@ -14,7 +14,8 @@ import yaml
 
 from tests.suite.conftest import emulator_process
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+REPOSITORY = Path(__file__).resolve().parents[2]
+EXAMPLES = REPOSITORY / "docs" / "examples"
 API_KEY = "ci-example-key"
 
 
@@ -38,8 +39,9 @@ def test_the_github_workflow_runs_the_suite_publishes_the_summary_and_keeps_the_
     assert publish["if"] == upload["if"] == "always()"  # also when the gate fails
     assert upload["with"]["path"] == "reports/"
     job = yaml.safe_load((EXAMPLES / "github-actions.yml").read_text(encoding="utf-8"))["jobs"]
-    secrets = next(iter(job.values()))["env"]
-    assert all("secrets." in value for value in secrets.values())
+    environment = dict(next(iter(job.values()))["env"])
+    assert environment.pop("BIGV_CONFORMANCE_FROM") == "${{ vars.BIGV_CONFORMANCE_FROM }}"
+    assert all("secrets." in value for value in environment.values())  # the credentials
 
 
 def test_the_gitlab_job_runs_the_suite_and_keeps_the_reports_and_junit():
@@ -113,3 +115,38 @@ def test_the_recipes_command_lines_pass_against_the_emulator(recipe, tmp_path):
         assert "baseline" not in summary
     else:  # the baseline's problems are fixed here: listed as such, nothing new
         assert "Against the baseline `conformance/baseline.json`: 0 new problem(s)" in summary
+
+
+def _install_lines() -> dict[str, str]:
+    github = [step.get("run", "") for step in github_steps()]
+    gitlab = gitlab_job()["script"]
+    return {
+        recipe: next(line for line in lines if "pip install" in line)
+        for recipe, lines in (("github", github), ("gitlab", gitlab))
+    }
+
+
+@pytest.mark.parametrize("recipe", ["github", "gitlab"])
+def test_the_recipes_install_the_suite_from_a_checkout_or_the_url_the_user_sets(recipe):
+    """No repository address nobody owns: unset, the variable installs the checkout the
+    job runs in (a clone of this repository); set, what it names. `pip` is replaced by an
+    echo: nothing is installed."""
+    line = _install_lines()[recipe]
+    assert "github.com" not in line and "BIGV_CONFORMANCE_FROM" in line
+
+    def installed(**variables: str) -> str:
+        result = subprocess.run(
+            ["bash", "-c", f'pip() {{ echo "$*"; }}; {line}'],
+            cwd=REPOSITORY,
+            env={"PATH": os.environ["PATH"], **variables},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout.strip()
+
+    assert installed() == "install ."
+    assert 'name = "bigv-conformance"' in (REPOSITORY / "pyproject.toml").read_text()
+    assert installed(BIGV_CONFORMANCE_FROM="") == "install ."
+    url = "git+https://git.example.org/qa/bigv-conformance@v0.1.0"
+    assert installed(BIGV_CONFORMANCE_FROM=url) == f"install {url}"

@@ -47,8 +47,15 @@ def test_proxies_of_the_environment_still_apply(monkeypatch, variable):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv(variable, "http://proxy.example:3128")
     target = load_target({"url": "http://api.example", "account": "a", "token": "t"}, {})
+
+    def proxies(session) -> dict:
+        """The proxies `requests` sends a request to the target with."""
+        return session.merge_environment_settings(target.url, {}, None, None, None)["proxies"]
+
     session = new_session(target)
-    assert session.proxies.get("http") == "http://proxy.example:3128"
-    assert session.trust_env is False, "read once, here, not again on every request"
+    assert proxies(session).get("http") == "http://proxy.example:3128"
     monkeypatch.setenv("NO_PROXY", "api.example")
-    assert "http" not in new_session(target).proxies
+    assert proxies(session).get("http") == "http://proxy.example:3128", (
+        "read once a host, not again on every request"
+    )
+    assert "http" not in proxies(new_session(target))

@@ -131,3 +131,59 @@ def test_min_coverage_and_the_read_only_account_come_from_flags_environment_or_f
     path.write_text('account = "a"\nuser = "u"\npassword = "p"\nmin_coverage = 120\n')
     with pytest.raises(ConfigError, match="min-coverage from target file"):
         load_target(flags, environ={})
+
+
+def _pem(tmp_path: Path, name: str) -> str:
+    """The path of a certificate of a private PKI made by openssl in `tmp_path`."""
+    from tests.certificates import make_pki
+
+    pki = make_pki(tmp_path)
+    return str(getattr(pki, name).cert)
+
+
+def test_tls_settings_come_from_flags_environment_file_and_requests_variables(tmp_path):
+    ca = _pem(tmp_path, "ca")
+    other = str(tmp_path / "other-ca.pem")
+    path = tmp_path / "target.toml"
+    path.write_text('url = "https://x"\naccount = "a"\nca_bundle = "private-ca.pem"\n')
+    from_file = load_target({"target_file": str(path)}, environ={})
+    assert from_file.ca_bundle == ca and from_file.verify == ca
+    assert from_file.ca_bundle_origin == f"target file {path}"
+    environ = {"BIGV_CA_BUNDLE": other, "REQUESTS_CA_BUNDLE": ca}
+    assert load_target({"target_file": str(path)}, environ=environ).ca_bundle == other
+    flags = {"target_file": str(path), "ca_bundle": ca}
+    assert load_target(flags, environ=environ).ca_bundle_origin == "--ca-bundle"
+    for variable in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        target = load_target(REAL, environ={variable: other})
+        assert (target.verify, target.ca_bundle_origin) == (other, variable)
+    assert load_target(REAL, environ={}).verify is True
+    insecure = load_target(REAL, environ={"BIGV_INSECURE": "1", "REQUESTS_CA_BUNDLE": ca})
+    assert insecure.verify is False and insecure.insecure
+    assert Target.from_json(insecure.to_json()) == insecure
+
+
+def test_a_client_certificate_and_its_key(tmp_path):
+    cert = _pem(tmp_path, "client")
+    key = str(tmp_path / "client.key")
+    target = load_target(REAL, environ={"BIGV_CLIENT_CERT": cert, "BIGV_CLIENT_KEY": key})
+    assert target.cert == (cert, key)
+    with pytest.raises(ConfigError, match="needs --client-key"):
+        load_target(REAL | {"client_cert": cert}, environ={})
+    with pytest.raises(ConfigError, match="client key from --client-key not found"):
+        load_target(REAL | {"client_cert": cert, "client_key": str(tmp_path / "no.key")}, {})
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"ca_bundle": "/nonexistent.pem"}, "CA bundle from --ca-bundle not found"),
+        ({"ca_bundle": "{ca}", "insecure": True}, "give --ca-bundle or --insecure"),
+        ({"insecure": "maybe"}, "insecure from --insecure: bad value"),
+        ({"client_key": "{ca}"}, "--client-key given without --client-cert"),
+    ],
+)
+def test_bad_tls_settings_are_one_clear_line(tmp_path, settings, message):
+    ca = _pem(tmp_path, "ca")
+    flags = REAL | {key: ca if value == "{ca}" else value for key, value in settings.items()}
+    with pytest.raises(ConfigError, match=message):
+        load_target(flags, environ={})
