@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import schemathesis
-from schemathesis.core import NOT_SET
 from schemathesis.core.failures import Failure
 
 import spec
@@ -336,15 +335,7 @@ def _as_clients_send(case: Any, response: Any) -> bool:
     sent_type = media_type(getattr(request, "headers", None) or {})
     if body and (len(body) > CLIENT_BODY_LIMIT or sent_type != "application/json"):
         return False
-    has_body = case.body is not NOT_SET and case.body is not None
-    return tiers.request_valid(
-        _operation_id(case) or "",
-        case.body,
-        has_body,
-        case.media_type,
-        dict(case.path_parameters or {}),
-        dict(case.query or {}),
-    )
+    return tiers.request_valid(tiers.Sent.of(case))
 
 
 @registered("clients")

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from schemathesis.core import NOT_SET
-
 from conformance import client
 from conformance.judging import register, statements, tiers
 from conformance.judging.checks import SCHEMA_CHECKS, media_type
@@ -29,13 +27,11 @@ def facts(case: Any, response: Any, failure: Any) -> dict[str, Any]:
     """What the conditions of the register and of the statements read about one failure."""
     operation = case.operation
     operation_id = operation.definition.raw.get("operationId")
-    sent = getattr(getattr(response, "request", None), "method", None) or case.method
-    has_body = case.body is not NOT_SET and case.body is not None
-    path, query = dict(case.path_parameters or {}), dict(case.query or {})
-    arguments = (operation_id, case.body, has_body, case.media_type, path, query)
-    if has_body and tiers.body_invalid(operation_id, case.body, case.media_type):
+    method = getattr(getattr(response, "request", None), "method", None) or case.method
+    sent = tiers.Sent.of(case)
+    if sent.has_body and tiers.body_invalid(operation_id, case.body, case.media_type):
         request = "invalid-body"
-    elif tiers.request_valid(*arguments):
+    elif tiers.request_valid(sent):
         request = "valid"
     else:
         request = "invalid"
@@ -43,8 +39,8 @@ def facts(case: Any, response: Any, failure: Any) -> dict[str, Any]:
     return {
         "operation_id": operation_id,
         "media_type": media_type(getattr(response, "headers", {})),
-        "method_undeclared": str(sent).upper() != str(operation.method).upper(),
-        "query": query,
+        "method_undeclared": str(method).upper() != str(operation.method).upper(),
+        "query": sent.query,
         "status": response.status_code,
         "attribute": getattr(failure, "attribute", None),
         "part": getattr(failure, "part", None),
@@ -91,14 +87,7 @@ def _classify(check: str, case: Any, response: Any, failure: Any) -> Basis:
             if basis is not None:
                 return basis
     if check == "negative_data_rejection":
-        basis = tiers.request_basis(
-            operation_id,
-            case.body,
-            case.body is not NOT_SET and case.body is not None,
-            case.media_type,
-            dict(case.path_parameters or {}),
-            dict(case.query or {}),
-        )
+        basis = tiers.request_basis(tiers.Sent.of(case))
         if basis.basis != "stated":
             return basis
     statement = statements.covering(check, found)

@@ -23,6 +23,7 @@ from typing import Any
 import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from schemathesis.core import NOT_SET
 
 import spec
 from conformance.judging import register, statements
@@ -351,26 +352,41 @@ def body_invalid(operation_id: str, body: Any, media_type: str | None) -> bool:
     return not valid(operation.document, "stated", pointer, body)
 
 
+@dataclass(frozen=True)
+class Sent:
+    """What a request sent, as the tiers read it."""
+
+    operation_id: str
+    body: Any
+    has_body: bool
+    media_type: str | None
+    path: dict[str, Any]
+    query: dict[str, Any]
+
+    @classmethod
+    def of(cls, case: Any) -> Sent:
+        """What a schemathesis case sent."""
+        has_body = case.body is not NOT_SET and case.body is not None
+        operation_id = case.operation.definition.raw.get("operationId") or ""
+        path, query = dict(case.path_parameters or {}), dict(case.query or {})
+        return cls(operation_id, case.body, has_body, case.media_type, path, query)
+
+
 def _request_breaks(
-    operation: Operation,
-    body: Any,
-    has_body: bool,
-    media_type: str | None,
-    path: dict[str, Any],
-    query: dict[str, Any],
+    operation: Operation, sent: Sent
 ) -> tuple[dict[str, bool], list[tuple[str, Any, set[str]]]]:
     """The tiers a request breaks, and each part that breaks one: (pointer, value, tiers)."""
     name = operation.document
     breaks = dict.fromkeys(TIERS, False)
     suspects: list[tuple[str, Any]] = []
-    body_schema = _body_schema(operation, media_type)
+    body_schema = _body_schema(operation, sent.media_type)
     for tier in TIERS:
-        if not has_body and _body_required(operation, tier):
+        if not sent.has_body and _body_required(operation, tier):
             breaks[tier] = True
-    if has_body and body_schema is not None:
-        suspects.append((body_schema, body))
+    if sent.has_body and body_schema is not None:
+        suspects.append((body_schema, sent.body))
     schemas = _parameter_schemas(operation)
-    for location, values in (("path", path), ("query", query)):
+    for location, values in (("path", sent.path), ("query", sent.query)):
         for key, value in (values or {}).items():
             pointer = schemas.get((location, key))
             if pointer is None:
@@ -387,38 +403,24 @@ def _request_breaks(
     return breaks, broken
 
 
-def request_valid(
-    operation_id: str,
-    body: Any,
-    has_body: bool,
-    media_type: str | None,
-    path: dict[str, Any],
-    query: dict[str, Any],
-) -> bool:
+def request_valid(sent: Sent) -> bool:
     """Whether a request keeps the spec as written: its body (in a media type the operation
     takes), path and query."""
-    operation = operations().get(operation_id)
-    if operation is None or (has_body and _body_schema(operation, media_type) is None):
+    operation = operations().get(sent.operation_id)
+    if operation is None or (sent.has_body and _body_schema(operation, sent.media_type) is None):
         return False
-    breaks, _ = _request_breaks(operation, body, has_body, media_type, path, query)
+    breaks, _ = _request_breaks(operation, sent)
     return not any(breaks.values())
 
 
-def request_basis(
-    operation_id: str,
-    body: Any,
-    has_body: bool,
-    media_type: str | None,
-    path: dict[str, Any],
-    query: dict[str, Any],
-) -> Basis:
+def request_basis(sent: Sent) -> Basis:
     """The basis on which a request is invalid: the strictest tier one of its parts breaks.
     A request no tier finds invalid (its media type, a header, ...) is so by no statement:
     advisory at most."""
-    operation = operations().get(operation_id)
+    operation = operations().get(sent.operation_id)
     if operation is None:
         return UNSTATED
-    breaks, broken = _request_breaks(operation, body, has_body, media_type, path, query)
+    breaks, broken = _request_breaks(operation, sent)
     basis = _rank(breaks)
     if basis is None:
         return UNSTATED
@@ -429,7 +431,7 @@ def request_basis(
             owners += _responsible(operation.document, basis, pointer, instance, NO_SITUATION)
     if basis == "stated":
         return Basis("stated", statement=owners[0] if owners else None)
-    if not has_body and _body_required(operation, tier):
+    if not sent.has_body and _body_required(operation, tier):
         owners += [
             pointer.entry
             for pointer in register.pointers()

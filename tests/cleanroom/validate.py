@@ -13,6 +13,8 @@ DEVICE_RE = re.compile(r"(?:sd|hd|vd|xvd)[a-z]+[0-9]*")
 NOT_LISTED = "is not included in the list"
 NOT_BOOL = "must be true or false"
 
+# The record's attribute table (§4.1), as the emulator also lists it: written again on purpose,
+# since the clean-room server shares nothing with the emulator.
 VM_CREATE_KEYS = (
     "name",
     "cores",
