@@ -230,7 +230,7 @@ def test_its_html_parses_and_holds_the_matrix(faulty_run):
     assert "spec/SOURCES.md" in text and "curl -sS" in text
     # each required card quotes the documentation's words that make it required
     for card in required:
-        assert "The documentation says: ‘" in " ".join(card.text.split())
+        assert "The documentation says: '" in " ".join(card.text.split())
     # what else the scenarios saw, going on past the wrong hostnames, is advisory
     assert all("advisory" in card.classes() for card in cards if card not in required)
 
