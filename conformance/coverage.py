@@ -204,27 +204,6 @@ def rule_rows(rules: Mapping[str, Any]) -> list[str]:
     return rows
 
 
-def applied_rows(
-    rules: Mapping[str, Any], operation_id: str, applied: Iterable[str], refused: bool
-) -> list[str]:
-    """The rows a lifecycle outcome of `operation_id` came from: the rules it applied, or
-    the refusing table and the refusal."""
-    tables = rules["operations"].get(operation_id, [])
-    rows = [
-        f"{operation_id}/{table['table']}/{rule['name']}"
-        for table in tables
-        for rule in table["rules"]
-        if rule["name"] in applied
-    ]
-    if refused:
-        rows += [
-            f"{operation_id}/{table['table']}/otherwise"
-            for table in tables
-            if table.get("otherwise") == "refuse"
-        ] + ["refusal"]
-    return rows
-
-
 # -- what one exchange exercised -------------------------------------------------------------
 
 

@@ -17,9 +17,10 @@ import pytest
 import requests
 
 import spec
-from conformance import coverage, deadline
+from conformance import deadline
 from conformance.api import Api, Reply
-from conformance.judging import statements
+from conformance.judging import predictions, statements
+from conformance.judging.predictions import lifecycle
 from conformance.judging.verdict import ConformanceFailure, expect, note
 from conformance.provisioning import (
     IMAGED,
@@ -29,7 +30,6 @@ from conformance.provisioning import (
     documented_attributes,
 )
 from conformance.recording import RECORDER
-from conformance.recording import recorded_lifecycle as lifecycle
 from conformance.safety import Budget, Names
 
 DOCUMENTED_ATTRIBUTES = tuple(spec.api()["components"]["schemas"]["VirtualMachine"]["properties"])
@@ -62,7 +62,7 @@ def statement_of_outcome(operation_id: str, outcome: Any) -> str | None:
     row speaks for changes what it sends, and only that."""
     rows = [
         row
-        for row in coverage.applied_rows(
+        for row in predictions.applied_rows(
             spec.rules(), operation_id, outcome.applied, outcome.refused is not None
         )
         if row != "refusal"

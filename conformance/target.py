@@ -294,7 +294,10 @@ def _check(settings: dict[str, Any]) -> None:
     expectations = settings.get("expectations")
     if expectations is not None and not Path(expectations).is_file():
         raise ConfigError(f"expectations file not found: {expectations}")
-    tls.check_settings(settings)
+    try:
+        tls.check_settings(settings)
+    except tls.TlsSettingError as error:
+        raise ConfigError(str(error)) from None
 
 
 def load_target(flags: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Target:

@@ -21,7 +21,7 @@ from schemathesis.core.failures import Failure
 import spec
 from conformance import context
 from conformance.judging import register
-from conformance.recording import recorded_lifecycle as lifecycle
+from conformance.judging.predictions import lifecycle
 
 API = spec.api()
 UPDATE_FIELDS = set(API["components"]["schemas"]["VirtualMachineUpdate"]["properties"])

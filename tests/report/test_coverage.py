@@ -11,7 +11,8 @@ from rich.console import Console
 import spec
 from conformance import coverage
 from conformance.client import Exchange
-from conformance.recording import RECORDER, recorded_lifecycle
+from conformance.judging.predictions import lifecycle as recorded_lifecycle
+from conformance.recording import RECORDER
 from conformance.report import job_summary, render, terminal
 from conformance.results import write_summary
 from spec import lifecycle
