@@ -21,10 +21,18 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from conformance import coverage, redaction
 from conformance.judging import register
 from conformance.report import charts, documentation
-from conformance.results import OUTCOMES, Observation, Problem, Summary, incomplete_line, scrub
+from conformance.results import coverage
+from conformance.results.summary import (
+    OUTCOMES,
+    Observation,
+    Problem,
+    Summary,
+    incomplete_line,
+    scrub,
+)
+from conformance.target import redaction
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

@@ -9,12 +9,12 @@ import pytest
 from rich.console import Console
 
 import spec
-from conformance import coverage
-from conformance.client import Exchange
 from conformance.judging.predictions import lifecycle as recorded_lifecycle
-from conformance.recording import RECORDER
 from conformance.report import job_summary, render, terminal
-from conformance.results import write_summary
+from conformance.results import coverage
+from conformance.results.recording import RECORDER
+from conformance.results.summary import write_summary
+from conformance.target.client import Exchange
 from spec import lifecycle
 from tests.report import factory
 from tests.report.htmltree import parse

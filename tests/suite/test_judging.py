@@ -11,10 +11,10 @@ import schemathesis
 from schemathesis.core import NOT_SET
 
 import spec
-from conformance import client
 from conformance.judging import checks, verdict
 from conformance.judging.classify import classify
-from conformance.recording import ItemRecorder
+from conformance.results.recording import ItemRecorder
+from conformance.target import client
 
 SCHEMA = schemathesis.openapi.from_dict(spec.api())
 MACHINE = {
@@ -195,7 +195,7 @@ def test_refusing_valid_values_is_noted_for_bodies_but_not_for_reads():
 def _keep_the_run_context():
     """The checks read the process's run context: these tests set their own and put the
     one before back."""
-    from conformance import context as run_context
+    from conformance.target import context as run_context
 
     before = list(run_context._CURRENT)
     yield
@@ -218,8 +218,8 @@ class context:
 
     @staticmethod
     def set_run(account, group, group_id, cluster_domain, url):
-        from conformance import context as run_context
-        from conformance.target import Target
+        from conformance.target import context as run_context
+        from conformance.target.configuration import Target
 
         target = Target(url=url, account=account, group=group, cluster_domain=cluster_domain)
         run_context.set_current(

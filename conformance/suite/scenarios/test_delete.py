@@ -2,8 +2,8 @@
 
 from conformance.judging.predictions import lifecycle
 from conformance.judging.verdict import expect, step
-from conformance.provisioning import documented_attributes
-from conformance.scenario import expect_refused, expect_status, scenario
+from conformance.run.provisioning import documented_attributes
+from conformance.run.scenario import expect_refused, expect_status, scenario
 
 
 def _listed(bigv, machine_id, **query):

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 import spec
-from conformance import client, coverage, redaction, transport
 from conformance.judging import checks, predictions
 from conformance.judging.tiers import STATED, Basis
-from conformance.results import Observation, empty_traffic
+from conformance.results import coverage
+from conformance.results.summary import Observation, empty_traffic
+from conformance.target import client, redaction, transport
 
 USER_PROPERTY = "bigv"
 

@@ -19,8 +19,8 @@ from typing import Any
 from xml.etree import ElementTree
 
 import spec
-from conformance import redaction
 from conformance.judging import register, statements
+from conformance.target import redaction
 
 # noted: a check or expectation that rests on a point where the record is silent, and where
 # this target chose otherwise than the spec (never a failure)
@@ -297,7 +297,7 @@ class Summary:
     baseline: dict[str, Any] | None = None
     # a run that did not finish (the deadline, SIGTERM, Ctrl-C): incomplete() says how
     incomplete: dict[str, Any] | None = None
-    # contract coverage (conformance.coverage.compute), if measured
+    # contract coverage (conformance.results.coverage.compute), if measured
     coverage: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:

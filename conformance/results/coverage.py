@@ -2,8 +2,9 @@
 
 Pure: the inputs are the spec documents (read here), what the tests recorded (a tally, below)
 and the target's own /definitions lists; the output is a plain dict for the reports. Nothing
-here sends a request or knows pytest. `conformance/recording.py` calls `request_facts` on every
-exchange it counts and keeps the tally; docs/coverage.md says what each facet means.
+here sends a request or knows pytest. `conformance/results/recording.py` calls
+`request_facts` on every exchange it counts and keeps the tally; docs/coverage.md says what
+each facet means.
 
 Five facets, each `covered` of `total`:
 

@@ -1,7 +1,7 @@
 """HTTPS as it is in the field: private CAs, --insecure, client certificates.
 
-The TLS settings are read with the rest of the target (`conformance.target`); this module
-checks the files they name, turns them into what `requests` and schemathesis are given, and
+The TLS settings are read with the rest of the target (`target.configuration`); this
+module checks the files they name, turns them into what `requests` and schemathesis are given, and
 turns a failed handshake into one line that names its cause and the flag that fixes it.
 """
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import spec
-from conformance.results import Observation, Summary
+from conformance.results.summary import Observation, Summary
 
 KEYS = ("operation", "test_id", "check", "reason")
 RUN_CHECKS = ("scenario", "execution")  # checks the suite records besides response checks
