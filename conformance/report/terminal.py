@@ -17,7 +17,8 @@ from rich.table import Table
 
 from conformance.report import documentation
 from conformance.results import coverage
-from conformance.results.summary import Problem, Summary, incomplete_line, stale_advice
+from conformance.results.observations import Problem
+from conformance.results.summary import Summary, incomplete_line, stale_advice
 
 MAX_PROBLEMS = 8
 

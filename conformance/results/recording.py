@@ -14,8 +14,9 @@ import pytest
 import spec
 from conformance.judging import checks, predictions
 from conformance.judging.tiers import STATED, Basis
-from conformance.results import coverage
-from conformance.results.summary import Observation, empty_traffic
+from conformance.results import coverage, exercised
+from conformance.results.observations import Observation
+from conformance.results.summary import empty_traffic
 from conformance.target import client, redaction, transport
 
 USER_PROPERTY = "bigv"
@@ -75,7 +76,7 @@ class ItemRecorder:
             self._exercised(label, exchange, body)
 
     def _exercised(self, label: str, exchange: client.Exchange, body: Any) -> None:
-        facts = coverage.request_facts(
+        facts = exercised.request_facts(
             label,
             exchange.method,
             exchange.url,
@@ -86,16 +87,16 @@ class ItemRecorder:
         coverage.add_facts(self.tally, label, facts)
         if facts["status"] is None:  # another method than the operation's (a probe)
             return
-        parameters = coverage.request_parameters(label, exchange.url)
+        parameters = exercised.request_parameters(label, exchange.url)
         for link, values in self.opened:
-            if link.target == label and coverage.follows(link, values, parameters):
+            if link.target == label and exercised.follows(link, values, parameters):
                 self.tally["links"].add(link.id)
         if body is None:
             try:
                 body = json.loads(exchange.response_body or "null")
             except ValueError:
                 body = None
-        self.opened += coverage.link_sources(label, exchange.status, parameters, body)
+        self.opened += exercised.link_sources(label, exchange.status, parameters, body)
 
     def rules(self, *rows: str) -> None:
         """rules.yaml rows the running test derived what it expects of the target from."""

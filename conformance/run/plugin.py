@@ -21,6 +21,7 @@ import schemathesis
 import spec
 from conformance.judging import verdict
 from conformance.judging.tiers import STATED
+from conformance.results.observations import Observation, capability_level
 from conformance.results.recording import (
     CAPABILITY_BY_LABEL,
     RECORDER,
@@ -28,7 +29,6 @@ from conformance.results.recording import (
     USER_PROPERTY,
     Collector,
 )
-from conformance.results.summary import Observation, capability_level
 from conformance.run import provisioning, safety
 from conformance.run.scenario import Machines
 from conformance.run.state import (

@@ -31,7 +31,8 @@ from bigv_conformance import __version__
 from conformance import report
 from conformance.report import job_summary
 from conformance.results import coverage
-from conformance.results.summary import Summary, write_junit, write_summary
+from conformance.results.junit import write_junit
+from conformance.results.summary import Summary, write_summary
 from conformance.run import plugin
 from conformance.run.progress import progress_for
 from conformance.run.sweep import SweepError, sweep
