@@ -14,7 +14,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from conformance.judging import register
+from conformance.judging import checks, register
 from conformance.report import documentation
 from conformance.results.observations import OUTCOMES, Observation, Problem, scrub
 from conformance.results.summary import Summary, incomplete_line
@@ -22,12 +22,7 @@ from conformance.target import redaction
 
 # Matrix columns: the response checks first, then the other built-ins, then the suite's own.
 CHECK_ORDER = (
-    "not_a_server_error",
-    "status_code_conformance",
-    "content_type_conformance",
-    "response_headers_conformance",
-    "response_schema_conformance",
-    "vendor_type_schema_conformance",
+    *checks.RESPONSE_ONLY_CHECKS,
     "negative_data_rejection",
     "positive_data_acceptance",
     "missing_required_header",
