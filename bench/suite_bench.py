@@ -166,7 +166,7 @@ def suite_command(url: str, examples: int, seed: int, report_dir: Path, workers:
 
 
 def run(rounds: int, examples: int, seed: int) -> dict[str, object]:
-    from conformance.target import default_workers
+    from conformance.target.configuration import default_workers
 
     default = default_workers()
     suite = f"suite-{default}"

@@ -11,10 +11,10 @@ from typing import Any
 import click
 from rich.console import Console
 
-from conformance.client import OtpCommandFailed
-from conformance.coverage import shortfall
 from conformance.report.terminal import print_summary
-from conformance.target import ConfigError, load_target
+from conformance.results.coverage import shortfall
+from conformance.target.client import OtpCommandFailed
+from conformance.target.configuration import ConfigError, load_target
 
 USAGE = 2
 
@@ -124,7 +124,7 @@ def main(**flags: Any) -> None:
     With no --target it starts the reference emulator and tests that. Exit status: 0
     conformant, 1 not conformant, 2 usage error or unreachable target.
     """
-    from conformance import runner
+    from conformance.run import runner
 
     try:
         target = load_target(flags)
@@ -158,9 +158,9 @@ def sweep(prefix: str, dry_run: bool, **flags: Any) -> None:
     Exit status: 0 when everything found was removed, 1 when something could not be, 2 for a
     usage error or a target that cannot be reached.
     """
-    from conformance import discovery
-    from conformance.sweep import SweepError
-    from conformance.sweep import sweep as run_sweep
+    from conformance.run.sweep import SweepError
+    from conformance.run.sweep import sweep as run_sweep
+    from conformance.target import discovery
 
     try:
         target = load_target(flags)
@@ -188,7 +188,7 @@ def compare(old: str, new: str) -> None:
     Exit status: 1 when NEW has a required problem OLD does not (a regression), 0 otherwise,
     2 when a summary cannot be read or is of another layout.
     """
-    from conformance import compare as comparing
+    from conformance.results import baseline as comparing
 
     try:
         comparison = comparing.compare(comparing.load(old), comparing.load(new), str(old), str(new))

@@ -13,13 +13,21 @@ import dataclasses
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import spec
 from emulator import divergent
 from emulator.divergent import NO_DIVERGENCE, Divergence
 from emulator.errors import RequestRefused, ServerFault, ValidationFailed
+from emulator.records import (
+    STATE_FIELDS,
+    Access,
+    Disc,
+    Group,
+    VirtualMachine,
+    state_of,
+)
+from emulator.rendering import Rendering
 from spec import lifecycle
 
 # --- Emulator policies (the record leaves these open) -----------------------------------
@@ -38,9 +46,6 @@ VM_DEFAULTS: dict[str, Any] = {
     "zone_name": "manchester",  # uk0, the first cluster, is in Manchester
 }
 HEAD_COUNT = 16  # a running machine is on one of head1..head16 (by id)
-TAIL_COUNT = 4  # a disc lives on one of tail1..tail4 (by id): storage_pool "tail2-sata1"
-VLAN_BASE = 1000  # each group is its own VLAN: vlan_num = VLAN_BASE + group id
-MAC_PREFIX = "fe:ff"  # locally administered; the last four bytes are the interface's id
 DISC_STORAGE_GRADE = "sata"  # default storage grade (bigv-api.md section 5.1)
 DISC_MAX_SIZE = 2 * 1024 * 1024  # MiB: 2 TiB per disc (bigv-api.md section 6)
 DISCS_PER_VM = 8  # bigv-api.md section 6
@@ -68,100 +73,8 @@ SENDKEYS_FORMAT = "bigv-sendkeys"  # `data` of a sendkey: definitions keys and t
 SIGNAL = "signalVirtualMachine"  # whose request examples add key names
 REACHED_WHEN_DELETED = ("reimageVirtualMachine", SIGNAL)  # deleted-out-of-reach
 
-TYPE_VM = "application/vnd.bigv.virtual-machine"
-TYPE_GROUP = "application/vnd.bigv.group"
-TYPE_DISC = "application/vnd.bigv.disc"
-TYPE_NIC = "application/vnd.bigv.network-interface"
 
-
-@dataclass(frozen=True, slots=True)
-class Account:
-    id: int
-    name: str
-    suspended: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Group:
-    id: int
-    account_id: int
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class VirtualMachine:
-    """A machine as stored. `pending` is what happens when provisioning is over."""
-
-    id: int
-    group_id: int
-    name: str
-    cores: int
-    memory: int
-    power_on: bool
-    autoreboot_on: bool
-    cdrom_url: str | None
-    keymap: str | None
-    hardware_profile: str
-    hardware_profile_locked: bool
-    zone_name: str
-    deleted: bool
-    management_address: str
-    last_imaged_with: str | None = None
-    provisioning_until: float | None = None
-    pending: dict[str, Any] | None = None
-    # Kept for the divergent mode (emulator/divergent.py); unseen otherwise.
-    deleted_at: float | None = None  # when it was soft-deleted (undelete-window)
-    ran: bool = False  # it has been on (head-follows-power)
-    fixed_hostname: str | None = None  # the hostname a move kept (hostname-follows-move)
-    powering_down_until: float | None = None  # when a powerdown is over (powerdown-duration)
-
-
-# The attributes the rules of rules.yaml read and write.
-STATE_FIELDS = (
-    "name",
-    "group_id",
-    "cores",
-    "memory",
-    "power_on",
-    "autoreboot_on",
-    "cdrom_url",
-    "keymap",
-    "hardware_profile",
-    "hardware_profile_locked",
-    "zone_name",
-    "deleted",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Disc:
-    id: int
-    virtual_machine_id: int
-    label: str
-    size: int
-    storage_grade: str
-    iops_limit: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NetworkInterface:
-    id: int
-    virtual_machine_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class Access:
-    """What a user may do with one account."""
-
-    account_id: int
-    can_write: bool
-
-
-def state_of(vm: VirtualMachine) -> dict[str, Any]:
-    return {name: getattr(vm, name) for name in STATE_FIELDS}
-
-
-class Model:
+class Model(Rendering):
     """The rules, the definitions and the emulator's policies, applied to plain data.
 
     `divergence` turns on the divergent behaviours of `emulator/divergent.py` that belong to
@@ -445,92 +358,6 @@ class Model:
         if lifecycle.head_is_set(state):
             return host
         return None
-
-    # --- rendering ----------------------------------------------------------------------
-    def render_vm(
-        self,
-        vm: VirtualMachine,
-        group: str,
-        account: str,
-        now: float,
-        overview: bool = False,
-        discs: Iterable[Disc] = (),
-        nics: Iterable[NetworkInterface] = (),
-    ) -> dict[str, Any]:
-        """The JSON object of a machine; with `overview`, its discs, interfaces and type."""
-        state = state_of(vm)
-        if self.provisioning(vm, now):
-            state.update(self._state_part(self._provisioning))
-        body: dict[str, Any] = {
-            "id": vm.id,
-            **state,
-            "management_address": vm.management_address,
-            "hostname": vm.fixed_hostname or self.hostname(vm.name, group, account),
-            "head": self.head(vm, state, now),
-        }
-        if vm.last_imaged_with is not None or self.divergence.on("unimaged-last-imaged-with"):
-            body["last_imaged_with"] = vm.last_imaged_with
-        if overview:
-            body["discs"] = [self.render_disc(disc) for disc in discs]
-            body["network_interfaces"] = [self.render_nic(nic, vm) for nic in nics]
-            body["type"] = TYPE_VM
-        if self.divergence.on("extra-fields"):
-            body.update(type=TYPE_VM, **divergent.EXTRA_VM_FIELDS)
-        return body
-
-    def embedded_vm(self, body: dict[str, Any]) -> dict[str, Any]:
-        """A machine as a group's or account's overview embeds it (overview-fewer-fields)."""
-        if not self.divergence.on("overview-fewer-fields"):
-            return body
-        return {key: body[key] for key in divergent.OVERVIEW_VM_FIELDS}
-
-    def created_vm(self, body: dict[str, Any]) -> dict[str, Any]:
-        """A machine as the 202 of a bare create carries it (create-reply-body)."""
-        if not self.divergence.on("create-reply-body"):
-            return body
-        return {key: body[key] for key in divergent.CREATE_REPLY_FIELDS}
-
-    @staticmethod
-    def render_disc(disc: Disc) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "id": disc.id,
-            "label": disc.label,
-            "size": disc.size,
-            "storage_grade": disc.storage_grade,
-            "storage_pool": f"tail{1 + disc.id % TAIL_COUNT}-{disc.storage_grade}1",
-            "virtual_machine_id": disc.virtual_machine_id,
-            "type": TYPE_DISC,
-        }
-        if disc.iops_limit is not None:
-            body["iops_limit"] = disc.iops_limit
-        return body
-
-    def render_nic(self, nic: NetworkInterface, vm: VirtualMachine) -> dict[str, Any]:
-        mac = ":".join(f"{byte:02x}" for byte in nic.id.to_bytes(4, "big"))
-        body = {
-            "id": nic.id,
-            "label": None,
-            "ips": [vm.management_address],
-            "vlan_num": VLAN_BASE + vm.group_id,
-            "mac": f"{MAC_PREFIX}:{mac}",
-            "extra_ips": {},
-            "virtual_machine_id": vm.id,
-            "type": TYPE_NIC,
-        }
-        if self.divergence.on("nic-fields"):
-            del body["mac"]
-        return body
-
-    @staticmethod
-    def render_account(account: Account) -> dict[str, Any]:
-        return {"id": account.id, "name": account.name, "suspended": account.suspended}
-
-    @staticmethod
-    def render_group(group: Group, overview: bool = False) -> dict[str, Any]:
-        body: dict[str, Any] = {"id": group.id, "account_id": group.account_id, "name": group.name}
-        if overview:
-            body["type"] = TYPE_GROUP
-        return body
 
     # --- discs --------------------------------------------------------------------------
     def new_disc_fields(

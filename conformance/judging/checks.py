@@ -19,9 +19,9 @@ import schemathesis
 from schemathesis.core.failures import Failure
 
 import spec
-from conformance import context
 from conformance.judging import register
-from conformance.recording import recorded_lifecycle as lifecycle
+from conformance.judging.predictions import lifecycle
+from conformance.target import context
 
 API = spec.api()
 UPDATE_FIELDS = set(API["components"]["schemas"]["VirtualMachineUpdate"]["properties"])

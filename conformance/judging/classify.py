@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance import client
 from conformance.judging import register, statements, tiers
 from conformance.judging.checks import SCHEMA_CHECKS, media_type
 from conformance.judging.tiers import UNSTATED, Basis
+from conformance.target import client
 
 
 def _sent_headers(response: Any) -> Any:

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conformance import coverage
-from conformance.results import Summary, incomplete_line
+from conformance.results import coverage
+from conformance.results.summary import Summary, incomplete_line
 
 MAX_LINES = 10  # problems (and silent points) listed; the rest are counted
 

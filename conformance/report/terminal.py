@@ -15,9 +15,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from conformance import coverage
 from conformance.report import documentation
-from conformance.results import Problem, Summary, incomplete_line, stale_advice
+from conformance.results import coverage
+from conformance.results.observations import Problem
+from conformance.results.summary import Summary, incomplete_line, stale_advice
 
 MAX_PROBLEMS = 8
 

@@ -2,13 +2,13 @@
 judged by schemathesis' built-in checks and the suite's own registry (conformance.judging.checks).
 
 Account and group are the target's; machines, discs, interfaces and groups addressed are
-objects the run created for the purpose (conformance.pool.Pool).
+objects the run created for the purpose (conformance.run.pool.Pool).
 """
 
 from conformance.judging.checks import generated_case_checks
 from conformance.judging.verdict import validate_generated
-from conformance.plugin import state
-from conformance.suite_schema import property_schema
+from conformance.run.plugin import state
+from conformance.run.schemas import property_schema
 
 schema = property_schema(state().pool.objects_for)
 CHECKS = generated_case_checks()

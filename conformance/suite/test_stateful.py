@@ -6,7 +6,7 @@ from hypothesis import settings
 
 from conformance.judging.checks import generated_case_checks
 from conformance.judging.verdict import validate_generated
-from conformance.suite_schema import base_schema, target
+from conformance.run.schemas import base_schema, target
 
 schema = base_schema()
 run_target = target()

@@ -12,7 +12,7 @@ from emulator.handlers.base import (
     render_vms,
     visible_vms,
 )
-from emulator.model import Account, Group
+from emulator.records import Account, Group
 from emulator.store import Conflict, Transaction
 
 

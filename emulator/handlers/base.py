@@ -12,7 +12,8 @@ from emulator.addresses import AddressPool
 from emulator.auth import Authenticator, Principal
 from emulator.divergent import Divergence
 from emulator.errors import Forbidden, NotFound, ValidationFailed
-from emulator.model import Account, Group, Model, VirtualMachine
+from emulator.model import Model
+from emulator.records import Account, Group, VirtualMachine
 from emulator.store import Conflict, Store, Transaction
 from emulator.validation import Operation
 

@@ -6,7 +6,8 @@ from typing import Any
 
 from emulator.errors import NotFound, ValidationFailed
 from emulator.handlers.base import Context, find_vm, operation
-from emulator.model import TAKEN, Disc, VirtualMachine
+from emulator.model import TAKEN
+from emulator.records import Disc, VirtualMachine
 from emulator.store import Conflict, Transaction
 
 

@@ -20,7 +20,8 @@ from emulator.handlers.base import (
     visible_vms,
     vm_answer,
 )
-from emulator.model import MUST_EXIST, Account, Group, VirtualMachine
+from emulator.model import MUST_EXIST
+from emulator.records import Account, Group, VirtualMachine
 from emulator.store import Conflict, Transaction
 
 

@@ -9,7 +9,8 @@ import pytest
 import spec
 from emulator.addresses import AddressPool
 from emulator.errors import ValidationFailed
-from emulator.model import Model, example_sendkeys, state_of
+from emulator.model import Model, example_sendkeys
+from emulator.records import state_of
 from spec import lifecycle
 
 

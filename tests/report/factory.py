@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conformance.results import Observation, Summary
+from conformance.results.observations import Observation
+from conformance.results.summary import Summary
 
 GET_VM = "GET /accounts/{account}/groups/{group}/virtual_machines/{virtual_machine}"
 LIST_VMS = "GET /accounts/{account}/groups/{group}/virtual_machines"

@@ -11,7 +11,8 @@ from rich.console import Console
 
 from conformance import report
 from conformance.report import terminal
-from conformance.results import write_junit, write_summary
+from conformance.results.junit import write_junit
+from conformance.results.summary import write_summary
 from tests.report import factory
 from tests.report.htmltree import parse
 from tests.report.test_results import assert_valid

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance import compare
-from conformance.results import write_summary
+from conformance.results import baseline
+from conformance.results.summary import write_summary
 from tests.report import factory
 from tests.suite.test_cli import assert_one_line_error, run_cli
 
@@ -26,18 +26,18 @@ def without(test_id_part: str):
 
 
 def test_problems_are_matched_by_their_key(tmp_path):
-    old = compare.load(written(tmp_path, "old"))
+    old = baseline.load(written(tmp_path, "old"))
     assert all(isinstance(problem["key"], list) for problem in old["problems"])
-    same = compare.compare(old, old)
+    same = baseline.compare(old, old)
     assert not same.worse and not same.better and len(same.same) == len(old["problems"])
 
 
 def test_a_fixed_problem_is_better_and_a_new_one_worse(tmp_path):
-    full = compare.load(written(tmp_path, "full"))
-    fewer = compare.load(written(tmp_path, "fewer", without("hostname")))
-    improved = compare.compare(full, fewer)
+    full = baseline.load(written(tmp_path, "full"))
+    fewer = baseline.load(written(tmp_path, "fewer", without("hostname")))
+    improved = baseline.compare(full, fewer)
     assert improved.better and not improved.worse and not improved.regressions
-    regressed = compare.compare(fewer, full)
+    regressed = baseline.compare(fewer, full)
     assert regressed.worse and regressed.regressions
     assert {p["check"] for p in regressed.worse} >= {"vm_hostname_derivation"}
 
@@ -68,27 +68,27 @@ def test_a_summary_of_another_layout_is_one_line_and_exit_2(tmp_path, content, t
     if content is not None:
         bad.write_text(content, encoding="utf-8")
     assert_one_line_error(run_cli("compare", str(bad), str(good), timeout=60), text)
-    with pytest.raises(compare.CompareError, match=text):
-        compare.load(bad)
+    with pytest.raises(baseline.CompareError, match=text):
+        baseline.load(bad)
 
 
 def test_a_baseline_hides_exactly_its_own_problems(tmp_path):
     from conformance.report import job_summary
 
-    baseline = compare.load(written(tmp_path, "baseline", without("hostname")))
+    known_run = baseline.load(written(tmp_path, "baseline", without("hostname")))
     run = factory.summary()
     assert not run.conformant
-    comparison = compare.apply_baseline(run, baseline, "baseline/summary.json")
+    comparison = baseline.apply_baseline(run, known_run, "baseline/summary.json")
     left = run.problems()
     assert left and all("hostname" in problem.check for problem in left)
     assert not run.conformant  # the new hostname problem is required
-    known = {compare.problem_key(p) for p in baseline["problems"]}
+    known = {baseline.problem_key(p) for p in known_run["problems"]}
     assert all(tuple(problem.key) not in known for problem in left)
     accepted = [o for o in run.observations if o.outcome == "deviation"]
     assert accepted and all("known in the baseline" in o.deviation_reason for o in accepted)
     assert comparison.regressions and run.baseline["file"] == "baseline/summary.json"
     same = factory.summary()
-    compare.apply_baseline(same, compare.load(written(tmp_path, "same")), "same")
+    baseline.apply_baseline(same, baseline.load(written(tmp_path, "same")), "same")
     assert same.conformant and not same.problems()
     markdown = job_summary.render(run)
     assert "Against the baseline `baseline/summary.json`" in markdown
@@ -100,7 +100,7 @@ def test_every_report_shows_the_comparison_with_the_baseline(tmp_path):
     from tests.report.test_results import assert_valid
 
     run = factory.summary()
-    compare.apply_baseline(run, compare.load(written(tmp_path, "b", without("hostname"))), "b")
+    baseline.apply_baseline(run, baseline.load(written(tmp_path, "b", without("hostname"))), "b")
     write_summary(run, tmp_path / "summary.json")
     data = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert_valid(data)

@@ -9,11 +9,12 @@ import pytest
 from rich.console import Console
 
 import spec
-from conformance import coverage
-from conformance.client import Exchange
-from conformance.recording import RECORDER, recorded_lifecycle
+from conformance.judging.predictions import lifecycle as recorded_lifecycle
 from conformance.report import job_summary, render, terminal
-from conformance.results import write_summary
+from conformance.results import coverage, exercised
+from conformance.results.recording import RECORDER
+from conformance.results.summary import write_summary
+from conformance.target.client import Exchange
 from spec import lifecycle
 from tests.report import factory
 from tests.report.htmltree import parse
@@ -113,7 +114,7 @@ def test_rule_rows_are_every_row_of_rules_yaml():
 
 
 def test_an_exchange_gives_its_status_query_values_and_listed_values():
-    facts = coverage.request_facts(
+    facts = exercised.request_facts(
         SIGNAL,
         "POST",
         f"{BASE}/7/signal?include_deleted=True",
@@ -123,25 +124,25 @@ def test_an_exchange_gives_its_status_query_values_and_listed_values():
     )
     assert facts["status"] == "200"
     assert facts["values"] == {"Signal.signal": {"sendkey"}, "sendkeys": {"ctrl", "alt", "del"}}
-    listed = coverage.request_facts(
+    listed = exercised.request_facts(
         factory.LIST_VMS, "GET", f"{BASE}?include_deleted=false&view=overview", None, 200, LISTS
     )
     assert listed["query"] == {"include_deleted": coverage.OTHER_VALUE, "view": "overview"}
-    probe = coverage.request_facts(factory.LIST_VMS, "PATCH", BASE, None, 405, LISTS)
+    probe = exercised.request_facts(factory.LIST_VMS, "PATCH", BASE, None, 405, LISTS)
     assert probe["status"] is None  # another method than the operation's: not its answer
 
 
 def test_a_link_is_followed_when_a_request_carries_what_its_source_answered():
-    source = coverage.request_parameters(CREATE_VM, BASE)
-    opened = coverage.link_sources(CREATE_VM, 202, source, {"id": 5, "name": "x"})
+    source = exercised.request_parameters(CREATE_VM, BASE)
+    opened = exercised.link_sources(CREATE_VM, 202, source, {"id": 5, "name": "x"})
     names = {link.id for link, _ in opened}
     assert "createVirtualMachine 202 GetVirtualMachine" in names
     get = next(pair for pair in opened if pair[0].id.endswith(" GetVirtualMachine"))
     assert get[1] == {"account": "conformance", "group": "default", "virtual_machine": "5"}
-    same = coverage.request_parameters(factory.GET_VM, f"{BASE}/5")
-    other = coverage.request_parameters(factory.GET_VM, f"{BASE}/6")
-    assert coverage.follows(*get, same) and not coverage.follows(*get, other)
-    assert coverage.link_sources(CREATE_VM, 400, source, {"id": 5}) == []
+    same = exercised.request_parameters(factory.GET_VM, f"{BASE}/5")
+    other = exercised.request_parameters(factory.GET_VM, f"{BASE}/6")
+    assert exercised.follows(*get, same) and not exercised.follows(*get, other)
+    assert exercised.link_sources(CREATE_VM, 400, source, {"id": 5}) == []
 
 
 def _exchange(method, url, status, sent=None, answer=None):

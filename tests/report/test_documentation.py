@@ -2,7 +2,8 @@
 
 import spec
 from conformance.judging import checks
-from conformance.report import CHECK_ORDER, CHECK_SHORT, documentation
+from conformance.report import documentation
+from conformance.report.views import CHECK_ORDER, CHECK_SHORT
 
 
 def test_every_operation_has_its_summary_responses_and_sources_section():

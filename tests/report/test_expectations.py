@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance import expectations
+from conformance.results import expectations
 from tests.report import factory
 
 GOOD = """

@@ -4,7 +4,8 @@ import html
 import re
 
 import spec
-from conformance import expectations, report
+from conformance import report
+from conformance.results import expectations
 from tests.report import factory, htmltree
 
 

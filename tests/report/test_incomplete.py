@@ -10,10 +10,11 @@ from xml.etree import ElementTree
 import pytest
 from rich.console import Console
 
-from conformance import deadline
 from conformance.report import job_summary, write_html
 from conformance.report.terminal import print_summary
-from conformance.results import write_junit, write_summary
+from conformance.results.junit import write_junit
+from conformance.results.summary import write_summary
+from conformance.target import deadline
 from tests.report import factory
 from tests.report.test_results import assert_valid
 

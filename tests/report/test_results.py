@@ -6,8 +6,10 @@ from xml.etree import ElementTree
 
 import jsonschema
 
-from conformance import expectations
-from conformance.results import Observation, scrub, write_junit, write_summary
+from conformance.results import expectations
+from conformance.results.junit import write_junit
+from conformance.results.observations import Observation, scrub
+from conformance.results.summary import write_summary
 from tests.report import factory
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "conformance/report/summary.schema.json"

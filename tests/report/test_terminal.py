@@ -4,8 +4,8 @@ import io
 
 from rich.console import Console
 
-from conformance import expectations
 from conformance.report import terminal
+from conformance.results import expectations
 from tests.report import factory
 
 

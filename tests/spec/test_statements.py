@@ -95,7 +95,7 @@ def test_what_statements_cover_exists():
     known_checks = BUILTIN_CHECKS | set(CAPABILITIES) | {"vendor_type_schema_conformance"}
     operation_ids = set(tiers.operations())
     rows = _rules_keys() | {
-        f"{operation_id}/{table['table']}/otherwise"  # a table's refusal (coverage.applied_rows)
+        f"{operation_id}/{table['table']}/otherwise"  # a table's refusal (predictions.applied_rows)
         for operation_id, tables in spec.rules()["operations"].items()
         for table in tables
         if table.get("otherwise") == "refuse"

@@ -107,11 +107,11 @@ def api_for(url: str, recorded: list) -> Any:
     import schemathesis
 
     import spec
-    from conformance.api import Api
-    from conformance.client import Credentials, new_session
-    from conformance.context import RunContext
-    from conformance.suite_schema import config_for
-    from conformance.target import load_target
+    from conformance.run.api import Api
+    from conformance.run.schemas import config_for
+    from conformance.target.client import Credentials, new_session
+    from conformance.target.configuration import load_target
+    from conformance.target.context import RunContext
 
     target = load_target(
         {"url": url, "account": "conformance", "user": "alice", "password": "secret"}

@@ -14,7 +14,7 @@ from collections import Counter
 
 import pytest
 
-from conformance import deadline
+from conformance.target import deadline
 from tests.faults.catalogue import BY_NAME
 from tests.faults.harness import run_entry
 

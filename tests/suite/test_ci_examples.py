@@ -90,7 +90,7 @@ def test_the_recipes_command_lines_pass_against_the_emulator(recipe, tmp_path):
         lines = _suite_lines([*job["script"], *job["after_script"]])
     assert len(lines) == 2, lines  # the run, and the summary published
     if recipe == "gitlab":  # a repository that keeps a baseline: the recipe uses it
-        from conformance.results import write_summary
+        from conformance.results.summary import write_summary
         from tests.report import factory
 
         (tmp_path / "conformance").mkdir()

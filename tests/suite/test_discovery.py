@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conformance import discovery
-from conformance.target import load_target
+from conformance.target import discovery
+from conformance.target.configuration import load_target
 from tests.suite.test_cli import assert_one_line_error, run_cli
 
 

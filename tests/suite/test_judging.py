@@ -11,10 +11,8 @@ import schemathesis
 from schemathesis.core import NOT_SET
 
 import spec
-from conformance import client
 from conformance.judging import checks, verdict
 from conformance.judging.classify import classify
-from conformance.recording import ItemRecorder
 
 SCHEMA = schemathesis.openapi.from_dict(spec.api())
 MACHINE = {
@@ -195,7 +193,7 @@ def test_refusing_valid_values_is_noted_for_bodies_but_not_for_reads():
 def _keep_the_run_context():
     """The checks read the process's run context: these tests set their own and put the
     one before back."""
-    from conformance import context as run_context
+    from conformance.target import context as run_context
 
     before = list(run_context._CURRENT)
     yield
@@ -218,8 +216,8 @@ class context:
 
     @staticmethod
     def set_run(account, group, group_id, cluster_domain, url):
-        from conformance import context as run_context
-        from conformance.target import Target
+        from conformance.target import context as run_context
+        from conformance.target.configuration import Target
 
         target = Target(url=url, account=account, group=group, cluster_domain=cluster_domain)
         run_context.set_current(
@@ -307,80 +305,6 @@ def test_an_expectation_that_need_not_stop_records_and_goes_on():
 def test_a_point_the_register_does_not_know_is_a_bug_of_the_suite():
     with pytest.raises(KeyError, match="no-such-point"):
         verdict.expect(False, "x", "y", rests_on="no-such-point")
-
-
-# -- the recorder ---------------------------------------------------------------------------
-
-
-def _exchange():
-    return client.Exchange(
-        auth_scheme="",
-        method="GET",
-        url="http://127.0.0.1:9/x",
-        request_headers={},
-        request_body=None,
-        status=200,
-        response_headers={},
-        response_body="{}",
-        elapsed=0.0,
-    )
-
-
-def test_a_silent_failure_is_a_pass_and_a_note_an_inferred_one_advisory():
-    from conformance.judging.tiers import Basis
-
-    recorder = ItemRecorder()
-    recorder.reset("property:x", "property", "x")
-    failure = SimpleNamespace(title="Undocumented Content-Type", message="vnd")
-    label = "GET /accounts/{account}/groups/{group}/virtual_machines/{virtual_machine}"
-    silent = Basis("silent", ("vendor-media-types",))
-    recorder.check(label, "content_type_conformance", failure, _exchange(), [], silent)
-    inferred = Basis("inferred", ("names-dns-labels",))
-    recorder.check(label, "response_schema_conformance", failure, _exchange(), [], inferred)
-    found = {
-        (o["check"], o["outcome"]): o for o in recorder.observations(None, lambda c: "required")
-    }
-    assert found[("content_type_conformance", "passed")]["level"] == "required"
-    noted = found[("content_type_conformance", "noted")]
-    assert (noted["basis"], noted["register"]) == ("silent", "vendor-media-types")
-    advisory = found[("response_schema_conformance", "failed")]
-    assert (advisory["level"], advisory["register"]) == ("advisory", "names-dns-labels")
-
-
-def test_a_stated_failure_and_an_inferred_one_of_a_check_are_told_apart():
-    from conformance.judging.tiers import Basis
-
-    recorder = ItemRecorder()
-    recorder.reset("property:x", "property", "x")
-    failure = SimpleNamespace(title="t", message="m")
-    label = "GET /definitions"
-    check = "response_schema_conformance"
-    inferred = Basis("inferred", ("names-dns-labels",))
-    recorder.check(label, check, failure, _exchange(), [], inferred)
-    recorder.check(label, check, failure, _exchange(), [], Basis("stated", statement="get-ok"))
-    recorder.check(label, check, failure, _exchange(), [], inferred)
-    found = recorder.observations(None, lambda c: "required")
-    assert [(o["outcome"], o["basis"], o["level"], o["statement"]) for o in found] == [
-        ("failed", "stated", "required", "get-ok"),
-        ("failed", "inferred", "advisory", None),
-    ]
-
-
-def test_a_failure_called_stated_without_a_statement_is_only_advisory():
-    from conformance.judging.tiers import STATED
-
-    recorder = ItemRecorder()
-    recorder.reset("property:x", "property", "x")
-    failure = SimpleNamespace(title="t", message="m")
-    recorder.check("GET /definitions", "status_code_conformance", failure, _exchange(), [], STATED)
-    (found,) = recorder.observations(None, lambda c: "required")
-    assert (found["outcome"], found["basis"], found["level"]) == ("failed", "inferred", "advisory")
-
-
-def test_a_failure_that_cannot_be_weighed_is_kept_as_advisory():
-    sent = case("getVirtualMachine", path=VM_PATH)
-    odd = SimpleNamespace(status_code=200, headers=5, content=b"{", request=None)  # unreadable
-    assert classify("response_schema_conformance", sent, odd, None).basis == "inferred"
 
 
 # -- required only by quotation: the false alarms of issue 18 ---------------------------------

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from schemathesis.specs.openapi.checks import ignored_auth as builtin_ignored_auth
 
-from conformance.client import new_session
 from conformance.judging import checks
-from conformance.target import load_target
+from conformance.target.client import new_session
+from conformance.target.configuration import load_target
 from tests.suite.conftest import api_for
 
 

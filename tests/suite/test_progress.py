@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 from rich.console import Console
 
-from conformance.progress import Heartbeat, Progressbar, progress_for
+from conformance.run.progress import Heartbeat, Progressbar, progress_for
 
 
 def report(when: str, failed: bool = False):

@@ -1,4 +1,4 @@
-"""Machines made ahead for the scenarios (conformance.provisioning), against a live emulator
+"""Machines made ahead for the scenarios (conformance.run.provisioning), against a live emulator
 that takes its time to provision: creates are sent at once, taken by their owner with their
 exchanges, held back by the budget, and never lost."""
 
@@ -9,14 +9,14 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from conformance.provisioning import (
+from conformance.run.provisioning import (
     Provisioner,
     creation_body,
     declared,
     documented_attributes,
 )
-from conformance.safety import Budget, Names
-from conformance.scenario import Machines
+from conformance.run.safety import Budget, Names
+from conformance.run.scenario import Machines
 from tests.suite.conftest import api_for, emulator_process
 
 OWNER, OTHER = "scenarios/test_x.py::test_a", "scenarios/test_x.py::test_b"

@@ -2,7 +2,7 @@
 
 import base64
 
-from conformance import redaction
+from conformance.target import redaction
 
 
 def test_credential_headers_are_replaced_whatever_their_case():

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance import transport
-from conformance.client import new_session
-from conformance.target import load_target, worker_count
+from conformance.target import transport
+from conformance.target.client import new_session
+from conformance.target.configuration import load_target, worker_count
 from tests.suite.conftest import CREDENTIALS
 
 pytestmark = pytest.mark.slow
@@ -239,7 +239,7 @@ def test_the_probe_session_never_keeps_a_cookie(flaky):
 
 
 def test_workers_share_the_rate_limit_and_the_machine_cap(monkeypatch):
-    from conformance.client import process_rate
+    from conformance.target.client import process_rate
 
     settings = {"url": "http://x", "account": "a", "token": "t", "rate_limit": 10, "workers": 2}
     target = load_target(settings, {})

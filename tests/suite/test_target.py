@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.target import EMULATOR_TARGET_FILE, ConfigError, Target, load_target
+from conformance.target.configuration import EMULATOR_TARGET_FILE, ConfigError, Target, load_target
 
 NO_FLAGS: dict = {}
 REAL = {"url": "https://uk0.bigv.io", "account": "acme", "user": "u", "password": "p"}

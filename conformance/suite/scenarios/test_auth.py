@@ -6,10 +6,10 @@ import base64
 import pytest
 
 import spec
-from conformance.api import Api
 from conformance.judging.verdict import expect, step
-from conformance.scenario import expect_status, sample_requests, scenario, with_run_names
-from conformance.suite_schema import auth_schema
+from conformance.run.api import Api
+from conformance.run.scenario import expect_status, sample_requests, scenario, with_run_names
+from conformance.run.schemas import auth_schema
 
 
 @scenario("1d7c5e08-no-credentials-401", "auth.basic", provisions=[{}])

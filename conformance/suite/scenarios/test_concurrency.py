@@ -3,11 +3,11 @@
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 
-from conformance.api import Api
-from conformance.client import new_session
 from conformance.judging.verdict import expect, step
-from conformance.provisioning import documented_attributes
-from conformance.scenario import scenario
+from conformance.run.api import Api
+from conformance.run.provisioning import documented_attributes
+from conformance.run.scenario import scenario
+from conformance.target.client import new_session
 
 ATTEMPTS = 6
 

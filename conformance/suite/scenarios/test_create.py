@@ -3,10 +3,10 @@ hostname; and what a create that sends the name alone gives."""
 
 import spec
 from conformance.judging.checks import hostname_problem
+from conformance.judging.predictions import lifecycle
 from conformance.judging.verdict import expect, note, step
-from conformance.provisioning import documented_attributes
-from conformance.recording import recorded_lifecycle as lifecycle
-from conformance.scenario import DOCUMENTED_ATTRIBUTES, expect_status, read_differs, scenario
+from conformance.run.provisioning import documented_attributes
+from conformance.run.scenario import DOCUMENTED_ATTRIBUTES, expect_status, read_differs, scenario
 
 API = spec.api()
 

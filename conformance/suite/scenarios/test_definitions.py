@@ -1,7 +1,7 @@
 """GET /definitions needs no credentials: the official client reads it without any."""
 
 from conformance.judging.verdict import step
-from conformance.scenario import expect_status, scenario
+from conformance.run.scenario import expect_status, scenario
 
 
 @scenario("390435c9-definitions-without-credentials", "definitions", writes=False)

@@ -1,10 +1,9 @@
 """Soft delete, include_deleted, undelete, purge, and names taken until the purge."""
 
+from conformance.judging.predictions import lifecycle
 from conformance.judging.verdict import expect, step
-from conformance.provisioning import documented_attributes
-from conformance.recording import RECORDER
-from conformance.recording import recorded_lifecycle as lifecycle
-from conformance.scenario import expect_refused, expect_status, scenario
+from conformance.run.provisioning import documented_attributes
+from conformance.run.scenario import expect_refused, expect_status, scenario
 
 
 def _listed(bigv, machine_id, **query):
@@ -96,7 +95,7 @@ def test_name_taken_until_purge(bigv, machines):
         expect_status(reply, 204, "soft delete answers 204", by="soft-delete")
     again = {**documented_attributes(bigv.run.definitions), "name": machine["name"]}
     # what this scenario proves of rules.yaml's create table beyond the lifecycle's outcomes
-    RECORDER.rules("create/names_unique_in", "create/name_freed_by")
+    lifecycle.judged_by("create/names_unique_in", "create/name_freed_by")
     with step("2. name still taken"):
         reply = machines.send_create(again)
         expect_refused(

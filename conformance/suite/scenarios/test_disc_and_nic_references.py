@@ -3,7 +3,7 @@ or its label, a disc that stays until it is deleted with purge=true, and an inte
 id its list gives."""
 
 from conformance.judging.verdict import expect, step
-from conformance.scenario import expect_status, scenario
+from conformance.run.scenario import expect_status, scenario
 
 DISC = {"label": "disc-1", "storage_grade": "sata", "size": 25600}  # the official client's
 

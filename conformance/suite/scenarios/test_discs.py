@@ -4,7 +4,7 @@ deletes them."""
 
 import spec
 from conformance.judging.verdict import expect, note, step
-from conformance.scenario import expect_status, scenario
+from conformance.run.scenario import expect_status, scenario
 
 API = spec.api()
 _, _, CREATE_DISC = spec.operations(API)["createDisc"]

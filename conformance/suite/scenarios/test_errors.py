@@ -9,8 +9,8 @@ from schemathesis.core import NOT_SET
 import spec
 from conformance.judging import violations
 from conformance.judging.verdict import expect, note, step
-from conformance.provisioning import documented_attributes
-from conformance.scenario import (
+from conformance.run.provisioning import documented_attributes
+from conformance.run.scenario import (
     expect_refused,
     expect_status,
     sample_requests,

@@ -2,7 +2,7 @@
 inference, register group-delete-with-deleted-machines); once they are, the empty group goes."""
 
 from conformance.judging.verdict import step
-from conformance.scenario import expect_status, new_group, scenario
+from conformance.run.scenario import expect_status, new_group, scenario
 
 RESTS_ON = "group-delete-with-deleted-machines"
 

@@ -2,7 +2,7 @@
 else the flag says (the Python library sends `include_deleted=False`)."""
 
 from conformance.judging.verdict import expect, step
-from conformance.scenario import expect_status, scenario
+from conformance.run.scenario import expect_status, scenario
 from spec import lifecycle
 
 

@@ -2,7 +2,7 @@
 account with its groups (the official client's reads, with include_deleted=true)."""
 
 from conformance.judging.verdict import expect, step
-from conformance.scenario import expect_status, scenario
+from conformance.run.scenario import expect_status, scenario
 
 MACHINE_TYPE = "application/vnd.bigv.virtual-machine"
 

@@ -2,9 +2,9 @@
 
 import pytest
 
+from conformance.judging.predictions import lifecycle
 from conformance.judging.verdict import expect, note, step
-from conformance.recording import recorded_lifecycle as lifecycle
-from conformance.scenario import expect_refused, expect_status, scenario, statement_of_outcome
+from conformance.run.scenario import expect_refused, expect_status, scenario, statement_of_outcome
 
 STATE_KEYS = ("power_on", "autoreboot_on")
 

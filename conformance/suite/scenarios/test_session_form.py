@@ -3,7 +3,7 @@
 import pytest
 
 from conformance.judging.verdict import step
-from conformance.scenario import expect_status, scenario
+from conformance.run.scenario import expect_status, scenario
 from conformance.suite.scenarios.test_auth import _auth_service, _log_in
 
 FORM = "application/x-www-form-urlencoded"  # PY bigv/account.py posts data=creds (record §2.2)

@@ -6,9 +6,9 @@ from schemathesis.core import NOT_SET
 import spec
 from conformance.judging import register
 from conformance.judging.checks import hostname_problem
+from conformance.judging.predictions import lifecycle
 from conformance.judging.verdict import expect, note, step
-from conformance.recording import recorded_lifecycle as lifecycle
-from conformance.scenario import expect_status, new_group, read_differs, scenario
+from conformance.run.scenario import expect_status, new_group, read_differs, scenario
 
 API = spec.api()
 UPDATE = API["components"]["schemas"]["VirtualMachineUpdate"]["properties"]

@@ -1,8 +1,8 @@
 """vm_create refused for one disc: the error hash names the disc's attribute in its place."""
 
 from conformance.judging.verdict import expect, step
-from conformance.provisioning import documented_attributes
-from conformance.scenario import expect_status, scenario
+from conformance.run.provisioning import documented_attributes
+from conformance.run.scenario import expect_status, scenario
 
 
 @scenario("823f46ae-vm-create-disc-error-hash", "vm.create-spec")

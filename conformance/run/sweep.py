@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import requests
 
-from conformance import client, tls
-from conformance.target import Target
+from conformance.target import client, tls
+from conformance.target.configuration import Target
 
 DEFAULT_PREFIX = "bvc"
 MIN_PREFIX = 3

@@ -19,14 +19,16 @@ import schemathesis
 from hypothesis import strategies as st
 
 import spec
-from conformance import client, context, coverage, safety
-from conformance.api import Api
-from conformance.pool import Pool
-from conformance.provisioning import Provisioner
-from conformance.recording import RECORDER
-from conformance.scenario import Machines
-from conformance.sweep import SweepError, sweep
-from conformance.target import Target
+from conformance.results import coverage
+from conformance.results.recording import RECORDER
+from conformance.run import safety
+from conformance.run.api import Api
+from conformance.run.pool import Pool
+from conformance.run.provisioning import Provisioner
+from conformance.run.scenario import Machines
+from conformance.run.sweep import SweepError, sweep
+from conformance.target import client, context
+from conformance.target.configuration import Target
 
 log = logging.getLogger("conformance.cleanup")
 
@@ -183,7 +185,7 @@ def _polite_probes() -> None:
 
 def state() -> RunState:
     if not _STATE:
-        from conformance.suite_schema import base_schema
+        from conformance.run.schemas import base_schema
 
         _STATE.append(RunState(base_schema()))
         _polite_probes()

@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from conformance import redaction, tls, transport
-from conformance.target import Target
+from conformance.target import redaction, tls, transport
+from conformance.target.configuration import Target
 
 BODY_LIMIT = 4000  # characters of a body kept in an exchange
 

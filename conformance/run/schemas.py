@@ -3,7 +3,7 @@
 `base_schema` has the target's account and group fixed (they are never generated); the
 property runs use `property_schema`, which also fixes, per operation, the machine, disc,
 network interface and (for deleteGroup) group that generated requests address: objects the
-run created for the purpose (`conformance.pool.Pool`).
+run created for the purpose (`conformance.run.pool.Pool`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 import schemathesis
 
 import spec
-from conformance import tls
-from conformance.target import Target
+from conformance.target import tls
+from conformance.target.configuration import Target
 
 TARGET_VARIABLE = "BIGV_CONFORMANCE_TARGET"
 

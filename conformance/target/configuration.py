@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance import tls
-from conformance.deadline import DEFAULT_DEADLINE, parse_duration
+from conformance.target import tls
+from conformance.target.deadline import DEFAULT_DEADLINE, parse_duration
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 EMULATOR_TARGET_FILE = REPO_ROOT / "fixtures" / "targets" / "emulator.toml"
 
 PROFILES = ("full", "read-only", "smoke")
@@ -79,7 +79,7 @@ class Target:
     """Everything a run needs to know about the endpoint under test and how to test it."""
 
     url: str | None  # None: the embedded emulator, started for the run
-    account: str | None  # None: learnt from the target before the run (conformance.discovery)
+    account: str | None  # None: learnt from the target before the run (target.discovery)
     group: str
     cluster_domain: str | None  # None: not given; hostnames' domain is learnt from the target
     user: str | None = None
@@ -107,11 +107,11 @@ class Target:
     emulator_seed_file: Path | None = None
     rate_limit: float | None = None  # requests per second, None: no cap
     max_vms: int | None = None  # machines alive at once, None: no cap
-    # seconds the run may take (conformance.deadline), None: no deadline
+    # seconds the run may take (conformance.target.deadline), None: no deadline
     deadline: float | None = DEFAULT_DEADLINE
     # No credentials were given: the reference emulator's seeded user is tried
     default_credentials: bool = False
-    # TLS (conformance.tls): the CA bundle (file or directory) that verifies the target's
+    # TLS (conformance.target.tls): the CA bundle (file or directory) that verifies the target's
     # certificate, None: the system's; insecure: no verification at all
     ca_bundle: str | None = None
     ca_bundle_origin: str | None = None  # the flag, variable or file that gave ca_bundle
@@ -294,7 +294,10 @@ def _check(settings: dict[str, Any]) -> None:
     expectations = settings.get("expectations")
     if expectations is not None and not Path(expectations).is_file():
         raise ConfigError(f"expectations file not found: {expectations}")
-    tls.check_settings(settings)
+    try:
+        tls.check_settings(settings)
+    except tls.TlsSettingError as error:
+        raise ConfigError(str(error)) from None
 
 
 def load_target(flags: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Target:

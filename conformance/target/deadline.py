@@ -27,7 +27,7 @@ from typing import Any
 DEADLINE_VARIABLE = "BIGV_RUN_DEADLINE"
 DEFAULT_DEADLINE = 30 * 60.0  # seconds
 # After the deadline, tests still running are stopped at their next request; a request
-# takes at most REQUEST_TIMEOUT (conformance.transport). Past this grace the runner
+# takes at most REQUEST_TIMEOUT (conformance.target.transport). Past this grace the runner
 # interrupts what is left, as Ctrl-C would.
 GRACE = 90.0
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600}

@@ -28,16 +28,20 @@ from rich.console import Console
 
 import spec
 from bigv_conformance import __version__
-from conformance import client, coverage, deadline, discovery, plugin, report, tls
-from conformance.client import OtpCommandFailed
-from conformance.embedded import EmulatorFailed, embedded_emulator
-from conformance.progress import progress_for
+from conformance import report
 from conformance.report import job_summary
-from conformance.results import Summary, write_junit, write_summary
-from conformance.sweep import SweepError, sweep
-from conformance.target import Target, worker_count
+from conformance.results import coverage
+from conformance.results.junit import write_junit
+from conformance.results.summary import Summary, write_summary
+from conformance.run import plugin
+from conformance.run.progress import progress_for
+from conformance.run.sweep import SweepError, sweep
+from conformance.target import client, deadline, discovery, tls
+from conformance.target.client import OtpCommandFailed
+from conformance.target.configuration import Target, worker_count
+from conformance.target.embedded import EmulatorFailed, embedded_emulator
 
-SUITE_DIR = Path(__file__).resolve().parent / "suite"
+SUITE_DIR = Path(__file__).resolve().parents[1] / "suite"
 
 EXIT_CONFORMANT, EXIT_NOT_CONFORMANT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -100,7 +104,7 @@ def pytest_arguments(target: Target) -> list[str]:
         "--rootdir",
         str(SUITE_DIR),
         "-p",
-        "conformance.plugin",
+        "conformance.run.plugin",
         "-p",
         "no:cacheprovider",
         "-p",
@@ -229,8 +233,8 @@ def incomplete(
 
 def run(target: Target, console: Console) -> RunOutcome:
     """Run the whole suite against the target and write the reports."""
-    from conformance import compare as comparing
-    from conformance import expectations
+    from conformance.results import baseline as comparing
+    from conformance.results import expectations
 
     try:  # a bad expectations file or baseline ends the run before it starts (exit 2)
         accepted = expectations.load(target.expectations) if target.expectations else None

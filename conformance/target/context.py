@@ -1,6 +1,6 @@
 """What every check and test of one run may read: the target and what was learnt about it.
 
-Set once per test process by the pytest plugin (`conformance.plugin`) before any test runs.
+Set once per test process by the pytest plugin (`conformance.run.plugin`) before any test runs.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Any
 
 import requests
 
-from conformance.client import Credentials
-from conformance.target import Target
+from conformance.target.client import Credentials
+from conformance.target.configuration import Target
 
 
 @dataclass

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import spec
-from conformance.api import Api, Reply
 from conformance.judging.verdict import ConformanceFailure
-from conformance.safety import Budget, Names
+from conformance.run.api import Api, Reply
+from conformance.run.safety import Budget, Names
 
 Key = tuple[tuple[str, Any], ...]
 API = spec.api()

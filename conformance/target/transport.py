@@ -16,7 +16,7 @@ from typing import Any
 
 from requests.adapters import HTTPAdapter
 
-from conformance import deadline
+from conformance.target import deadline
 
 RETRIED_STATUSES = frozenset({429, 503})
 MAX_RETRIES = 4

@@ -1,7 +1,7 @@
 """The pytest plugin of the suite: safety hooks on generated requests, fixtures, and the
 observations of every test.
 
-Loaded in every pytest process of a run (`-p conformance.plugin`, xdist workers included).
+Loaded in every pytest process of a run (`-p conformance.run.plugin`, xdist workers included).
 Each test's observations travel to the controlling process in its report's user_properties,
 where `recording.Collector` (created by the runner) gathers them.
 """
@@ -19,18 +19,19 @@ import requests
 import schemathesis
 
 import spec
-from conformance import client, deadline, provisioning, redaction, safety
 from conformance.judging import verdict
 from conformance.judging.tiers import STATED
-from conformance.recording import (
+from conformance.results.observations import Observation, capability_level
+from conformance.results.recording import (
     CAPABILITY_BY_LABEL,
     RECORDER,
     UNREACHABLE,
     USER_PROPERTY,
     Collector,
 )
-from conformance.results import Observation, capability_level
-from conformance.run import (
+from conformance.run import provisioning, safety
+from conformance.run.scenario import Machines
+from conformance.run.state import (
     _STATE,
     PREFIX_VARIABLE,
     TARGET_VARIABLE,
@@ -39,7 +40,7 @@ from conformance.run import (
     state,
     target_from_environment,
 )
-from conformance.scenario import Machines
+from conformance.target import client, deadline, redaction
 
 CREATING_GROUP = "creates-machines"  # the xdist group of every test that creates machines
 CREATE_LABELS = {
@@ -175,7 +176,7 @@ def _creates_machines(item: pytest.Item) -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test that creates machines is in one xdist group: one worker runs them, while
     the others run the property tests that do not. So the scenarios' machines can be made
-    ahead (conformance.provisioning), and a machine a scenario creates is the group's newest
+    ahead (conformance.run.provisioning), and a machine a scenario creates is the group's newest
     until it creates another. Under the read-only profile, scenarios that create machines
     are skipped, saying so."""
     read_only = (

@@ -17,9 +17,10 @@ from typing import Any
 
 from schemathesis.core import NOT_SET
 
-from conformance import client, safety
-from conformance.context import RunContext
 from conformance.judging import checks, verdict
+from conformance.run import safety
+from conformance.target import client
+from conformance.target.context import RunContext
 
 # (operationId, label, exchange, judgement, the answer's decoded JSON)
 Recorder = Callable[[str, str, "client.Exchange", verdict.Judgement, Any], None]

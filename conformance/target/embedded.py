@@ -12,7 +12,7 @@ import sys
 import threading
 from collections.abc import Iterator
 
-from conformance.target import Target
+from conformance.target.configuration import Target
 
 START_TIMEOUT = 30.0
 

@@ -17,20 +17,20 @@ import pytest
 import requests
 
 import spec
-from conformance import coverage, deadline
-from conformance.api import Api, Reply
-from conformance.judging import statements
+from conformance.judging import predictions, statements
+from conformance.judging.predictions import lifecycle
 from conformance.judging.verdict import ConformanceFailure, expect, note
-from conformance.provisioning import (
+from conformance.results.recording import RECORDER
+from conformance.run.api import Api, Reply
+from conformance.run.provisioning import (
     IMAGED,
     Provisioner,
     creation_body,
     creation_request,
     documented_attributes,
 )
-from conformance.recording import RECORDER
-from conformance.recording import recorded_lifecycle as lifecycle
-from conformance.safety import Budget, Names
+from conformance.run.safety import Budget, Names
+from conformance.target import deadline
 
 DOCUMENTED_ATTRIBUTES = tuple(spec.api()["components"]["schemas"]["VirtualMachine"]["properties"])
 
@@ -47,7 +47,7 @@ def scenario(
 
     `provisions`: the machines its body creates with `machines.create(**attributes)`, as
     those attributes (or a function of the scenario's parameters giving them). They are
-    created for every scenario at once before the first runs (conformance.provisioning), so
+    created for every scenario at once before the first runs (conformance.run.provisioning), so
     that a slow cloud provisions them together; a create not declared still works, slower.
     """
     return pytest.mark.bigv_scenario(
@@ -62,7 +62,7 @@ def statement_of_outcome(operation_id: str, outcome: Any) -> str | None:
     row speaks for changes what it sends, and only that."""
     rows = [
         row
-        for row in coverage.applied_rows(
+        for row in predictions.applied_rows(
             spec.rules(), operation_id, outcome.applied, outcome.refused is not None
         )
         if row != "refusal"

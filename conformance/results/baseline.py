@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.results import SUMMARY_FORMAT, Summary
+from conformance.results.summary import SUMMARY_FORMAT, Summary
 
 
 class CompareError(Exception):

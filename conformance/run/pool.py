@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from conformance import safety
-from conformance.api import Api
-from conformance.provisioning import documented_attributes
+from conformance.run import safety
+from conformance.run.api import Api
+from conformance.run.provisioning import documented_attributes
 
 
 def _created(reply: Any) -> dict[str, Any] | None:

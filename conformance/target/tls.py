@@ -1,7 +1,7 @@
 """HTTPS as it is in the field: private CAs, --insecure, client certificates.
 
-The TLS settings are read with the rest of the target (`conformance.target`); this module
-checks the files they name, turns them into what `requests` and schemathesis are given, and
+The TLS settings are read with the rest of the target (`target.configuration`); this
+module checks the files they name, turns them into what `requests` and schemathesis are given, and
 turns a failed handshake into one line that names its cause and the flag that fixes it.
 """
 
@@ -40,24 +40,20 @@ def _origin(settings: Mapping[str, Any], name: str) -> str:
 
 
 def check_settings(settings: Mapping[str, Any]) -> None:
-    """Refuse TLS settings that cannot work, in one line (conformance.target.ConfigError)."""
-    from conformance.target import ConfigError
-
+    """Refuse TLS settings that cannot work, in one line (TlsSettingError; the target's
+    configuration says it as its ConfigError)."""
     bundle, cert, key = (settings.get(k) for k in ("ca_bundle", "client_cert", "client_key"))
     ambient = settings.get("ca_bundle_origin") in AMBIENT_CA_VARIABLES
     if settings.get("insecure") and bundle and not ambient:
-        raise ConfigError(
+        raise TlsSettingError(
             f"give {_origin(settings, 'ca_bundle')} or --insecure (BIGV_INSECURE), not both"
         )
     if key and not cert:
-        raise ConfigError("--client-key given without --client-cert (or BIGV_CLIENT_CERT)")
-    try:
-        if bundle and not settings.get("insecure"):
-            _check_bundle(str(bundle), _origin(settings, "ca_bundle"))
-        if cert:
-            _check_client(str(cert), str(key) if key else None)
-    except TlsSettingError as error:
-        raise ConfigError(str(error)) from None
+        raise TlsSettingError("--client-key given without --client-cert (or BIGV_CLIENT_CERT)")
+    if bundle and not settings.get("insecure"):
+        _check_bundle(str(bundle), _origin(settings, "ca_bundle"))
+    if cert:
+        _check_client(str(cert), str(key) if key else None)
 
 
 def _readable(path: str, origin: str, what: str) -> Path:

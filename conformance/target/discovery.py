@@ -13,8 +13,8 @@ import dataclasses
 
 import requests
 
-from conformance import client, tls
-from conformance.target import Target
+from conformance.target import client, tls
+from conformance.target.configuration import Target
 
 
 class DiscoveryError(Exception):

@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 
 import spec
-from conformance import client, coverage, redaction, transport
+from conformance.judging import checks, predictions
 from conformance.judging.tiers import STATED, Basis
-from conformance.results import Observation, empty_traffic
-from spec import lifecycle
+from conformance.results import coverage, exercised
+from conformance.results.observations import Observation
+from conformance.results.summary import empty_traffic
+from conformance.target import client, redaction, transport
 
 USER_PROPERTY = "bigv"
 
@@ -25,7 +27,6 @@ CAPABILITY_BY_LABEL = {
     f"{method} {path}": operation["x-capability"] for method, path, operation in OPERATIONS.values()
 }
 UNREACHABLE = "connection"  # the check name of a test that could not reach the target
-RULES = spec.rules()
 
 
 class ItemRecorder:
@@ -75,7 +76,7 @@ class ItemRecorder:
             self._exercised(label, exchange, body)
 
     def _exercised(self, label: str, exchange: client.Exchange, body: Any) -> None:
-        facts = coverage.request_facts(
+        facts = exercised.request_facts(
             label,
             exchange.method,
             exchange.url,
@@ -86,16 +87,16 @@ class ItemRecorder:
         coverage.add_facts(self.tally, label, facts)
         if facts["status"] is None:  # another method than the operation's (a probe)
             return
-        parameters = coverage.request_parameters(label, exchange.url)
+        parameters = exercised.request_parameters(label, exchange.url)
         for link, values in self.opened:
-            if link.target == label and coverage.follows(link, values, parameters):
+            if link.target == label and exercised.follows(link, values, parameters):
                 self.tally["links"].add(link.id)
         if body is None:
             try:
                 body = json.loads(exchange.response_body or "null")
             except ValueError:
                 body = None
-        self.opened += coverage.link_sources(label, exchange.status, parameters, body)
+        self.opened += exercised.link_sources(label, exchange.status, parameters, body)
 
     def rules(self, *rows: str) -> None:
         """rules.yaml rows the running test derived what it expects of the target from."""
@@ -172,8 +173,6 @@ class ItemRecorder:
     def _observation(
         self, label, check, outcome, capability, level_of, result: str | None = None
     ) -> dict[str, Any]:
-        from conformance.judging import checks  # which imports this module's lifecycle
-
         operation_capability = CAPABILITY_BY_LABEL.get(label)
         capability_name = checks.capability_of(check, operation_capability) or capability
         basis = outcome.get("basis", "stated")
@@ -202,44 +201,7 @@ class ItemRecorder:
 RECORDER = ItemRecorder()
 
 
-class RecordedLifecycle:
-    """spec.lifecycle as the suite's tests and checks use it: a prediction made from rules.yaml
-    records the rows it came from as exercised (conformance.coverage, facet `rules`)."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(lifecycle, name)
-
-    def apply(self, operation_id: str, state: Any, request: Any) -> lifecycle.Outcome:
-        outcome = lifecycle.apply(operation_id, state, request)
-        refused = outcome.refused is not None
-        RECORDER.rules(*coverage.applied_rows(RULES, operation_id, outcome.applied, refused))
-        return outcome
-
-    def settled(self, operation_id: str, state: Any, request: Any, keys: tuple[str, ...]):
-        self.apply(operation_id, state, request)
-        return lifecycle.settled(operation_id, state, request, keys)
-
-    def create(self, request: Any) -> lifecycle.Outcome:
-        table = RULES["create"]
-        defaulted = any(key not in request for key in table["then_from_request"])
-        RECORDER.rules("create/then_from_request", *(["create/request_defaults"] * defaulted))
-        return lifecycle.create(request)
-
-    def hidden(self, operation_id: str, deleted: bool, query: Any) -> bool:
-        if deleted and operation_id in RULES["hidden"]["operations"]:
-            RECORDER.rules(f"hidden/{operation_id}")
-        return lifecycle.hidden(operation_id, deleted, query)
-
-    def hostname(self, name: str, group: str, account: str, cluster_domain: str) -> str:
-        RECORDER.rules("derived/hostname")
-        return lifecycle.hostname(name, group, account, cluster_domain)
-
-    def head_is_set(self, state: Any) -> bool:
-        RECORDER.rules("derived/head")
-        return lifecycle.head_is_set(state)
-
-
-recorded_lifecycle = RecordedLifecycle()
+predictions.listen(RECORDER.rules)  # the rows of rules.yaml a prediction came from
 
 
 class Collector:

@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import spec
-from conformance.results import Observation, Summary
+from conformance.results.observations import Observation
+from conformance.results.summary import Summary
 
 KEYS = ("operation", "test_id", "check", "reason")
 RUN_CHECKS = ("scenario", "execution")  # checks the suite records besides response checks
