@@ -163,6 +163,14 @@ def describe_failure(
         if "WRONG_VERSION_NUMBER" in text or "RECORD_LAYER_FAILURE" in text:
             return f"{host} does not answer in TLS ({_reason(cause)}): is it http://?"
     for cause in _chain(error):
+        # a server that refuses the handshake may close the connection before its alert is
+        # read (a TLS 1.3 server checks the client's certificate after the client is done)
+        if not client_cert and isinstance(cause, ssl.SSLEOFError):
+            return (
+                f"the TLS connection with {host} was closed during the handshake "
+                f"({_reason(cause)}): if it asks for a client certificate, give {CLIENT_FIX}"
+            )
+    for cause in _chain(error):
         if isinstance(cause, ssl.SSLError):
             return f"TLS with {host} failed ({_reason(cause)})"
     return None

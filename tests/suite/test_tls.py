@@ -302,3 +302,17 @@ def test_a_plain_http_target_goes_through_http_proxy(tmp_path):
         assert summary["target"]["tls"] is None
         assert seen and all(line.split(" ")[1].startswith(running.url) for line in seen), seen
         assert connections_from(running) == {SOURCE}
+
+
+def test_a_handshake_closed_before_its_alert_is_read_still_names_the_client_certificate():
+    """A TLS 1.3 server checks the client's certificate after the client is done: under load
+    the connection may be closed before its alert is read (an EOF, not the alert)."""
+    import ssl
+
+    from conformance.target import tls
+
+    closed = ssl.SSLEOFError(8, "EOF occurred in violation of protocol (_ssl.c:2427)")
+    line = tls.describe_failure(closed, "https://127.0.0.1:9")
+    assert "asks for a client certificate" in line and "--client-cert" in line
+    given = tls.describe_failure(closed, "https://127.0.0.1:9", client_cert="me.pem")
+    assert "client certificate" not in given
