@@ -20,17 +20,8 @@ from emulator import divergent, store
 from emulator.config import DEFAULT_CLUSTER_DOMAIN, EmulatorConfig
 from emulator.divergent import Divergence
 from emulator.server import start
-from tests.emulator.diverged import (
-    ALL,
-    VENDOR,
-)
-from tests.emulator.helpers import (
-    ACCOUNT,
-    REPO,
-    Api,
-    Process,
-    error_of,
-)
+from tests.emulator.diverged import ALL, VENDOR
+from tests.emulator.helpers import ACCOUNT, REPO, Api, Process, error_of
 
 
 # --- the register and the configuration --------------------------------------------------

@@ -12,23 +12,8 @@ import pytest
 import requests
 
 from emulator import divergent
-from tests.emulator.diverged import (
-    RUNNING,
-    SETTLE,
-    VENDOR,
-    only,
-    reimage_vm,
-    signal_vm,
-)
-from tests.emulator.helpers import (
-    ACCOUNT,
-    OTP,
-    PASSWORD,
-    USER,
-    Api,
-    error_of,
-    reason_of,
-)
+from tests.emulator.diverged import RUNNING, SETTLE, VENDOR, only, reimage_vm, signal_vm
+from tests.emulator.helpers import ACCOUNT, OTP, PASSWORD, USER, Api, error_of, reason_of
 
 
 # --- conventions ---------------------------------------------------------------------------

@@ -6,16 +6,8 @@ the reference emulator's by accident, the test also shows the reference emulator
 from __future__ import annotations
 
 from emulator import divergent
-from tests.emulator.diverged import (
-    RUNNING,
-    only,
-    reimage_vm,
-    signal_vm,
-)
-from tests.emulator.helpers import (
-    error_of,
-    reason_of,
-)
+from tests.emulator.diverged import RUNNING, only, reimage_vm, signal_vm
+from tests.emulator.helpers import error_of, reason_of
 
 
 # --- reimage and signal --------------------------------------------------------------------

@@ -9,17 +9,8 @@ import pytest
 import requests
 
 from emulator import divergent
-from tests.emulator.diverged import (
-    RUNNING,
-    SETTLE,
-    only,
-    reimage_vm,
-)
-from tests.emulator.helpers import (
-    ACCOUNT,
-    error_of,
-    reason_of,
-)
+from tests.emulator.diverged import RUNNING, SETTLE, only, reimage_vm
+from tests.emulator.helpers import ACCOUNT, error_of, reason_of
 
 
 # --- names, ids and hostnames --------------------------------------------------------------

@@ -67,13 +67,7 @@ from tests.faults.kinds.inputs import (
     not_an_object,
     wrong_basic_credentials,
 )
-from tests.faults.kinds.responses import (
-    ErrorBody,
-    MachineFields,
-    ReshapeBody,
-    Restatus,
-    Retype,
-)
+from tests.faults.kinds.responses import ErrorBody, MachineFields, ReshapeBody, Restatus, Retype
 
 __all__ = [
     "API",

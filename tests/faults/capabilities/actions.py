@@ -14,6 +14,7 @@ from tests.faults.entry import (
     scenario,
 )
 
+# A table written as code: one Entry a fault, alike by design (duplicates lists their shape).
 ACTIONS: list[Entry] = [
     Entry(
         f.SwallowAction(

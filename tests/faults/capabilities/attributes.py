@@ -18,6 +18,7 @@ from tests.faults.entry import (
     swap_group_and_account,
 )
 
+# A table written as code: one Entry a fault, alike by design (duplicates lists their shape).
 ATTRIBUTES: list[Entry] = [
     Entry(
         f.MachineFields(

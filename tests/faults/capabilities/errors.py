@@ -24,6 +24,7 @@ from tests.faults.entry import (
     scenario,
 )
 
+# A table written as code: one Entry a fault, alike by design (duplicates lists their shape).
 ERRORS: list[Entry] = [
     Entry(
         f.Restatus(

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from tests.faults import faults as f
-from tests.faults.entry import (
-    Entry,
-)
+from tests.faults.entry import Entry
 
+# A table written as code: one Entry a fault, alike by design (duplicates lists their shape).
 HARMLESS: list[Entry] = [
     Entry(
         f.Rewrite(

@@ -25,6 +25,7 @@ from tests.faults.entry import (
     titled,
 )
 
+# A table written as code: one Entry a fault, alike by design (duplicates lists their shape).
 OPERATIONS: list[Entry] = [
     Entry(
         f.ReshapeBody(

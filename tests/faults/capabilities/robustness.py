@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 from tests.faults import faults as f
-from tests.faults.entry import (
-    CREATE,
-    GET,
-    PUT,
-    SERVER_ERROR,
-    Entry,
-    on,
-)
+from tests.faults.entry import CREATE, GET, PUT, SERVER_ERROR, Entry, on
 
+# A table written as code: one Entry a fault, alike by design (duplicates lists their shape).
 ROBUSTNESS: list[Entry] = [
     Entry(
         f.ServerErrorOn(

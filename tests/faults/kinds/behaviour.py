@@ -20,14 +20,7 @@ from tests.faults.kinds.common import (
     read_machine,
     valid,
 )
-from tests.faults.proxy import (
-    Fault,
-    Request,
-    Response,
-    Upstream,
-    empty_response,
-    json_response,
-)
+from tests.faults.proxy import Fault, Request, Response, Upstream, empty_response, json_response
 
 # -- behaviour -------------------------------------------------------------------------------
 

@@ -8,12 +8,7 @@ from typing import Any
 import jsonschema
 
 import spec
-from tests.faults.proxy import (
-    Request,
-    Response,
-    Upstream,
-    json_response,
-)
+from tests.faults.proxy import Request, Response, Upstream, json_response
 
 API = spec.api()
 DEFINITIONS = spec.definitions_table(API)

@@ -11,17 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.faults.kinds.common import (
-    VM_OPERATIONS,
-    is_success,
-    machines_in,
-)
-from tests.faults.proxy import (
-    Fault,
-    Request,
-    Response,
-    Upstream,
-)
+from tests.faults.kinds.common import VM_OPERATIONS, is_success, machines_in
+from tests.faults.proxy import Fault, Request, Response, Upstream
 
 # -- harmless variations --------------------------------------------------------------------
 

@@ -13,19 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from tests.faults.kinds.common import (
-    TAKEN,
-    echo,
-    is_success,
-    refused_by_state,
-)
-from tests.faults.proxy import (
-    Fault,
-    Request,
-    Response,
-    Upstream,
-    json_response,
-)
+from tests.faults.kinds.common import TAKEN, echo, is_success, refused_by_state
+from tests.faults.proxy import Fault, Request, Response, Upstream, json_response
 
 # -- validation ----------------------------------------------------------------------------------
 

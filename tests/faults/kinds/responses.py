@@ -8,19 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.faults.kinds.common import (
-    VM_OPERATIONS,
-    is_success,
-    machines_in,
-)
-from tests.faults.proxy import (
-    Fault,
-    Request,
-    Response,
-    Upstream,
-    empty_response,
-    json_response,
-)
+from tests.faults.kinds.common import VM_OPERATIONS, is_success, machines_in
+from tests.faults.proxy import Fault, Request, Response, Upstream, empty_response, json_response
 
 # -- response shapes ---------------------------------------------------------------------------
 
