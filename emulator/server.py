@@ -72,6 +72,19 @@ class OpenConnections:
             return iter(list(self._sockets))
 
 
+def call_app(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Call a WSGI application: its status line, headers and whole body (what it raises, raised)."""
+    captured: list[Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        captured[:] = [status, headers]
+        return lambda data: None
+
+    payload = b"".join(app(environ, start_response))
+    status, headers = captured
+    return status, headers, payload
+
+
 class KeepAliveHandler(WSGIRequestHandler):
     """HTTP/1.1 with keep-alive and TCP_NODELAY, one WSGI call per request, quiet logs."""
 
@@ -112,17 +125,8 @@ class KeepAliveHandler(WSGIRequestHandler):
                 self.close_connection = True
             environ["wsgi.input"] = LimitedStream(self.rfile, length)
             environ["wsgi.input_terminated"] = True
-        captured: list[Any] = []
-
-        def start_response(
-            status: str, headers: list[tuple[str, str]], exc_info: Any = None
-        ) -> Any:
-            captured[:] = [status, headers]
-            return lambda data: None
-
         try:
-            payload = b"".join(self.server.app(environ, start_response))
-            status, headers = captured
+            status, headers, payload = call_app(self.server.app, environ)
         except Exception:  # the app answers every request itself; this is a last resort
             log.exception("the application failed")
             status, headers = "500 INTERNAL SERVER ERROR", [("Content-Type", "application/json")]

@@ -30,6 +30,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wsgi import get_input_stream
 
 import spec
+from emulator.server import call_app
 
 log = logging.getLogger("tests.faults.proxy")
 
@@ -293,15 +294,8 @@ class KeepAliveHandler(WSGIRequestHandler):
         declared = environ.get("CONTENT_LENGTH", "").strip()
         if declared and not declared.isdigit():  # the body's end is unknown: no keep-alive
             self.close_connection = True
-        captured: list[Any] = []
-
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
-            captured[:] = [status, headers]
-            return lambda data: None
-
         try:
-            payload = b"".join(self.server.app(environ, start_response))
-            status, headers = captured
+            status, headers, payload = call_app(self.server.app, environ)
         except Exception:  # the proxy answers every request itself; this is a last resort
             log.exception("the proxy failed")
             self.close_connection = True

@@ -17,7 +17,7 @@ import pytest
 
 from conformance.judging import statements
 from tests.faults import faults as f
-from tests.faults.catalogue import GET, SCHEMA, Entry, _set, on
+from tests.faults.catalogue import GET, SCHEMA, Entry, on, set_attribute
 from tests.faults.harness import run_entry
 
 COVERAGE_POINTS = 5.0  # how far the run's coverage may fall below the faithful run's
@@ -26,7 +26,7 @@ ONE_ATTRIBUTE = Entry(
         "memory-as-text-when-read",
         'A machine read by id answers memory as text ("1024"), not an integer.',
         "vm.attributes: memory is an integer",
-        change=_set("memory", str),
+        change=set_attribute("memory", str),
         operations=frozenset({"getVirtualMachine"}),
     ),
     (on(GET, SCHEMA),),

@@ -86,13 +86,10 @@ def scenario_run(test_id: str, *, stopped: bool, capability: str = "vm.create") 
             )
         )
         found.append(
-            observation(
+            scenario_observation(
                 test_id=test_id,
-                kind="scenario",
                 name="test_x",
-                check="scenario",
                 capability=capability,
-                operation=None,
                 outcome="failed",
                 title="Hostname is not name.group.account.cluster-domain",
                 message=HOSTNAME_MESSAGE,
@@ -102,13 +99,10 @@ def scenario_run(test_id: str, *, stopped: bool, capability: str = "vm.create") 
         )
     else:
         found.append(
-            observation(
+            scenario_observation(
                 test_id=test_id,
-                kind="scenario",
                 name="test_power_table_through_put",
-                check="scenario",
                 capability="vm.power",
-                operation=None,
                 outcome="failed",
                 title="Timed out waiting for updateVirtualMachine to give {'power_on': False}",
                 message="Virtual machine 9: wanted {'power_on': False}, seen {'power_on': True}",
@@ -117,6 +111,19 @@ def scenario_run(test_id: str, *, stopped: bool, capability: str = "vm.create") 
             )
         )
     return found
+
+
+def scenario_observation(test_id: str, name: str, capability: str, **fields: Any) -> Observation:
+    """An observation of a scenario: its own check, on no operation."""
+    return observation(
+        test_id=test_id,
+        kind="scenario",
+        name=name,
+        check="scenario",
+        capability=capability,
+        operation=None,
+        **fields,
+    )
 
 
 def observations() -> list[Observation]:
@@ -169,24 +176,18 @@ def observations() -> list[Observation]:
         ),
         *scenario_run("c4d1a8e2-hostname-derived", stopped=True, capability="vm.hostname"),
         *scenario_run("0a6d5e31-power-table-put[stop-True-True-body1]", stopped=False),
-        observation(
+        scenario_observation(
             test_id="c2e8b4a7-otp-enforced",
-            kind="scenario",
             name="test_otp_enforced_when_required",
-            check="scenario",
             capability="auth.basic",
-            operation=None,
             outcome="skipped",
             title="skipped",
             message="the target does not require a one-time password",
         ),
-        observation(
+        scenario_observation(
             test_id="8f0c2a61-create-listed-readable",
-            kind="scenario",
             name="test_created",
-            check="scenario",
             capability="vm.create",
-            operation=None,
             outcome="passed",
             title="created",
         ),

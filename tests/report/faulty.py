@@ -26,22 +26,13 @@ import requests
 
 from emulator.config import EmulatorConfig
 from emulator.server import start
+from tests.faults.proxy import HOP_BY_HOP as PROXY_HOP_BY_HOP
 
 GROUP = r"^/accounts/[^/]+/groups/[^/]+"
 ONE_MACHINE = re.compile(GROUP + r"/virtual_machines/[^/]+$")
 MACHINES = re.compile(GROUP + r"/virtual_machines$")
-HOP_BY_HOP = {
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "transfer-encoding",
-    "te",
-    "trailer",
-    "upgrade",
-    "content-length",
-    "content-encoding",
-    "host",
-}
+# the fault proxy's hop-by-hop headers, and the encoding: requests hands bodies decoded
+HOP_BY_HOP = PROXY_HOP_BY_HOP | {"content-encoding"}
 
 GET_MACHINE = "GET /accounts/{account}/groups/{group}/virtual_machines/{virtual_machine}"
 PUT_MACHINE = "PUT /accounts/{account}/groups/{group}/virtual_machines/{virtual_machine}"

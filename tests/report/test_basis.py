@@ -46,23 +46,17 @@ def judged_observations():
             basis="inferred",
             register="names-dns-labels",
         ),
-        factory.observation(
+        factory.scenario_observation(
             test_id="6b1f0d47-signals[signal refused while off-False-True-body4]",
-            kind="scenario",
             name="test_signal",
-            check="scenario",
             capability="vm.signal",
-            operation=None,
             outcome="passed",
             title="signals",
         ),
-        factory.observation(
+        factory.scenario_observation(
             test_id="6b1f0d47-signals[signal refused while off-False-True-body4]:refusal-status",
-            kind="scenario",
             name="test_signal",
-            check="scenario",
             capability="vm.signal",
-            operation=None,
             outcome="noted",
             title="Expected 400, got 409",
             message="POST .../signal answered 409",

@@ -19,7 +19,7 @@ from tests.suite.conftest import emulator_process
 from tests.suite.test_cli import run_cli
 
 # Register points the divergent emulator takes that a run does not show, and why: each is
-# taken (tests/emulator/test_divergent.py proves it), but no scenario looks at it and the
+# taken (tests/emulator/test_divergent_*.py prove it), but no scenario looks at it and the
 # generated requests that would show it are not sure to be sent.
 UNOBSERVABLE = {
     "otp-refusal-status": "shown only when the emulator requires one-time passwords",

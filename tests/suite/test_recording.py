@@ -4,33 +4,10 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import schemathesis
-
-import spec
 from conformance.judging.classify import classify
 from conformance.results.recording import ItemRecorder
 from conformance.target import client
-from tests.suite.test_judging import case  # the judging tests' case maker
-
-SCHEMA = schemathesis.openapi.from_dict(spec.api())
-MACHINE = {
-    "autoreboot_on": True,
-    "cdrom_url": None,
-    "cores": 1,
-    "group_id": 1,
-    "id": 1234,
-    "management_address": "213.123.123.123",
-    "memory": 1024,
-    "name": "www1",
-    "power_on": True,
-    "keymap": None,
-    "deleted": False,
-    "hostname": "www1.default.myaccount.uk0.bigv.io",
-    "head": "head212",
-    "hardware_profile": "virtio2013",
-    "hardware_profile_locked": False,
-}
-VM_PATH = {"account": "myaccount", "group": "default", "virtual_machine": "1234"}
+from tests.suite.test_judging import VM_PATH, case  # the judging tests' case maker
 
 
 def _exchange():

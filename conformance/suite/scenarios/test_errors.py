@@ -54,7 +54,15 @@ def _stated(violation):
     return "validation-hash" if violation.statement else None
 
 
-def _error_names_field(reply, violation):
+def _expect_validation_error(reply, violation):
+    """400, with an error hash naming the attribute whose value breaks the constraint."""
+    expect_status(
+        reply,
+        400,
+        f"{violation.field} must satisfy {violation.constraint}",
+        by=_stated(violation),
+        rests_on=violation.register,
+    )
     field, constraint = violation.field, violation.constraint
     body = reply.json if isinstance(reply.json, dict) else {}
     expect(
@@ -103,14 +111,7 @@ def test_update_breaking_a_constraint_is_400_and_changes_nothing(bigv, machines,
             path={"virtual_machine": machine["id"]},
             body={violation.field: violation.value},
         )
-        expect_status(
-            reply,
-            400,
-            f"{violation.field} must satisfy {violation.constraint}",
-            by=_stated(violation),
-            rests_on=violation.register,
-        )
-        _error_names_field(reply, violation)
+        _expect_validation_error(reply, violation)
     with step("3. unchanged"):
         machines.expect_unchanged(machine, "update")
 
@@ -138,14 +139,7 @@ def test_create_breaking_a_constraint_is_400_and_creates_nothing(bigv, machines,
         body[violation.field] = violation.value
     with step(f"1. create with {violation.field} {violation.constraint}"):
         reply = machines.send_create(body)
-        expect_status(
-            reply,
-            400,
-            f"{violation.field} must satisfy {violation.constraint}",
-            by=_stated(violation),
-            rests_on=violation.register,
-        )
-        _error_names_field(reply, violation)
+        _expect_validation_error(reply, violation)
     with step("2. nothing created"):
         listing = bigv.api.call("listVirtualMachines", query={"include_deleted": True})
         names = [item.get("name") for item in listing.json]
@@ -201,14 +195,7 @@ def test_signal_and_reimage_breaking_a_constraint_are_400(bigv, machines, operat
         reply = bigv.api.call(
             operation_id, path={"virtual_machine": machine["id"]}, body=body if body else NOT_SET
         )
-        expect_status(
-            reply,
-            400,
-            f"{violation.field} must satisfy {violation.constraint}",
-            by=_stated(violation),
-            rests_on=violation.register,
-        )
-        _error_names_field(reply, violation)
+        _expect_validation_error(reply, violation)
     with step("3. unchanged"):
         machines.expect_unchanged(machine, "action")
 
