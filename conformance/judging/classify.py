@@ -29,7 +29,7 @@ def facts(case: Any, response: Any, failure: Any) -> dict[str, Any]:
     operation_id = operation.definition.raw.get("operationId")
     method = getattr(getattr(response, "request", None), "method", None) or case.method
     sent = tiers.Sent.of(case)
-    if sent.has_body and tiers.body_invalid(operation_id, case.body, case.media_type):
+    if tiers.body_invalid(sent):
         request = "invalid-body"
     elif tiers.request_valid(sent):
         request = "valid"
@@ -47,6 +47,7 @@ def facts(case: Any, response: Any, failure: Any) -> dict[str, Any]:
         "request": request,
         "body": set(case.body) if isinstance(case.body, dict) else set(),
         "credentials": "authorization" in headers,
+        "sent": sent,
     }
 
 
@@ -87,7 +88,7 @@ def _classify(check: str, case: Any, response: Any, failure: Any) -> Basis:
             if basis is not None:
                 return basis
     if check == "negative_data_rejection":
-        basis = tiers.request_basis(tiers.Sent.of(case))
+        basis = tiers.request_basis(found["sent"])
         if basis.basis != "stated":
             return basis
     statement = statements.covering(check, found)

@@ -342,16 +342,6 @@ def _as_wire(value: Any, integer: bool) -> Any:
     return text
 
 
-def body_invalid(operation_id: str, body: Any, media_type: str | None) -> bool:
-    """Whether a request's body breaks a keyword a statement makes required (a bad value
-    for a known attribute, as the documentation says)."""
-    operation = operations().get(operation_id)
-    pointer = operation and _body_schema(operation, media_type)
-    if operation is None or pointer is None:
-        return False
-    return not valid(operation.document, "stated", pointer, body)
-
-
 @dataclass(frozen=True)
 class Sent:
     """What a request sent, as the tiers read it."""
@@ -370,6 +360,16 @@ class Sent:
         operation_id = case.operation.definition.raw.get("operationId") or ""
         path, query = dict(case.path_parameters or {}), dict(case.query or {})
         return cls(operation_id, case.body, has_body, case.media_type, path, query)
+
+
+def body_invalid(sent: Sent) -> bool:
+    """Whether a request's body breaks a keyword a statement makes required (a bad value
+    for a known attribute, as the documentation says)."""
+    operation = operations().get(sent.operation_id)
+    pointer = operation and sent.has_body and _body_schema(operation, sent.media_type)
+    if operation is None or not pointer:
+        return False
+    return not valid(operation.document, "stated", pointer, sent.body)
 
 
 def _request_breaks(

@@ -55,8 +55,9 @@ class Api:
         self.schema = schema
         self.recorder = recorder
         self.base_url = base_url  # None: the target's URL
-        # strict: a broken answer fails at once; housekeeping (the pool, cleanup) passes
-        # answers on unjudged, leaving the verdict to the tests
+        # strict: every answer is judged (and one about something else fails at once);
+        # housekeeping (the pool, cleanup) passes answers on unjudged, leaving the verdict
+        # to the tests
         self.strict = strict
 
     def path(self, **parameters: Any) -> dict[str, Any]:
