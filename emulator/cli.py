@@ -37,6 +37,7 @@ def _fail(message: str) -> None:
 
 @click.command(name="emulator", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--host", default=defaults.DEFAULT_HOST, show_default=True, help="Address to bind.")
+# The flags, a table written as code: one option a flag, alike by design.
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=defaults.DEFAULT_PORT, show_default=True,
     help="Port to bind; 0 picks a free one (the URL is the first line printed).",

@@ -51,6 +51,8 @@ class VirtualMachine:
 
 
 # The attributes the rules of rules.yaml read and write.
+# The record's attribute table (§4.1); tests/cleanroom lists it again on purpose (it shares
+# nothing with the emulator).
 STATE_FIELDS = (
     "name",
     "group_id",

@@ -72,6 +72,18 @@ class OpenConnections:
             return iter(list(self._sockets))
 
 
+def send_head(handler: Any, status: str, headers: list[tuple[str, str]]) -> int:
+    """Buffer a WSGI answer's status line and headers on a request handler (with
+    `Connection: close` when it is closing the connection); the status code."""
+    code = int(status.split(None, 1)[0])
+    handler.send_response(code, status.split(None, 1)[1] if " " in status else "")
+    for name, value in headers:
+        handler.send_header(name, value)
+    if handler.close_connection:
+        handler.send_header("Connection", "close")
+    return code
+
+
 def call_app(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
     """Call a WSGI application: its status line, headers and whole body (what it raises, raised)."""
     captured: list[Any] = []
@@ -134,12 +146,7 @@ class KeepAliveHandler(WSGIRequestHandler):
             headers.append(("Content-Length", str(len(payload))))
             self.close_connection = True
         self._drain(environ["wsgi.input"])
-        code = int(status.split(None, 1)[0])
-        self.send_response(code, status.split(None, 1)[1] if " " in status else "")
-        for name, value in headers:
-            self.send_header(name, value)
-        if self.close_connection:
-            self.send_header("Connection", "close")
+        code = send_head(self, status, headers)
         # Status line, headers and body in one write (one segment, one system call).
         self._headers_buffer.append(b"\r\n")  # type: ignore[attr-defined]
         if self.command != "HEAD" and code not in (204, 304):

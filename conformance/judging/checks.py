@@ -269,6 +269,7 @@ def vm_created_as_requested(ctx: Any, response: Any, case: Any) -> None:
         return
     fields = CREATE_FIELDS - set(lifecycle.provisioning_state()) - {"power_on"}
     _expect_applied(
+        # each check states its case for _expect_applied: alike in shape only
         "vm_created_as_requested",
         case,
         sent,

@@ -79,6 +79,7 @@ def _statement(raw: dict[str, Any]) -> Statement:
     )
 
 
+# read as register.entries() reads its file: two files, two kinds of item, alike in shape
 @cache
 def statements() -> dict[str, Statement]:
     """Every statement, by id, in the file's order."""

@@ -60,6 +60,7 @@ class Deviation:
                 return False
         return True
 
+    # plain data out, alike the register's to_dict in shape only
     def describe(self) -> dict[str, Any]:
         return {
             "operation": self.operation,

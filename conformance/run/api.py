@@ -43,6 +43,7 @@ class Reply:
 class Api:
     """The target's operations, by operationId."""
 
+    # keyword arguments, alike other signatures in shape only
     def __init__(
         self,
         run: RunContext,

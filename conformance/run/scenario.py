@@ -321,6 +321,7 @@ class Machines:
             by=by,
         )
 
+    # keyword arguments, alike other signatures in shape only
     def wait_for(
         self,
         machine_id: Any,

@@ -84,6 +84,7 @@ def test_sample_is_reproducible_whatever_the_listing_order():
 @pytest.mark.parametrize(
     ("worker", "test", "output", "counted"),
     [
+        # a table of outcomes written as code: rows alike by design
         ("normal", "killed", "judge: exit 1\nverdict: NOT CONFORMANT", sampling.KILLED),
         (
             "normal",

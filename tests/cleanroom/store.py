@@ -162,6 +162,7 @@ class State:
     def account_by_ref(self, user: User, ref: str) -> Account | None:
         """Account visible to the user, by id or name."""
         if as_id(ref) is not None:
+            # lookups by id or name, alike by design (the record addresses both ways)
             acc = self.accounts.get(as_id(ref))
         else:
             acc = next((a for a in self.accounts.values() if a.name == ref), None)

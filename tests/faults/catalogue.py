@@ -63,6 +63,7 @@ from tests.faults.entry import (
     UPDATE_EACH,
     VM,
     VMS,
+    # the names the tables are written with, re-exported: catalogue.py is the one import point
     WRONG_CONTENT_TYPE,
     WRONG_PASSWORD,
     Catch,

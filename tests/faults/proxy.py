@@ -30,7 +30,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wsgi import get_input_stream
 
 import spec
-from emulator.server import call_app
+from emulator.server import call_app, send_head
 
 log = logging.getLogger("tests.faults.proxy")
 
@@ -167,6 +167,7 @@ class Response:
         return _decode(self.body)
 
     @property
+    # a Response reads its headers as a Request does (one _header helper): shape only
     def is_json(self) -> bool:
         return (self.header("Content-Type") or "").lower().startswith(JSON)
 
@@ -302,12 +303,7 @@ class KeepAliveHandler(WSGIRequestHandler):
             payload = b'{"error":"the fault-injecting proxy failed"}'
             status = "502 Bad Gateway"
             headers = [("Content-Type", JSON), ("Content-Length", str(len(payload)))]
-        code = int(status.split(None, 1)[0])
-        self.send_response(code, status.split(None, 1)[1] if " " in status else "")
-        for name, value in headers:
-            self.send_header(name, value)
-        if self.close_connection:
-            self.send_header("Connection", "close")
+        code = send_head(self, status, headers)
         self.end_headers()
         if self.command != "HEAD" and code not in (204, 304):
             self.wfile.write(payload)

@@ -71,6 +71,7 @@ def observation(**fields: Any) -> Observation:
 def scenario_run(test_id: str, *, stopped: bool, capability: str = "vm.create") -> list:
     """A scenario that failed: stopped by a failed hostname check on GET, or on its own."""
     found = []
+    # observations as data rows: alike by design, each one fact of the run
     if stopped:
         found.append(
             observation(

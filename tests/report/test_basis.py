@@ -41,6 +41,7 @@ def judged_observations():
             check="response_schema_conformance",
             outcome="failed",
             title="Response violates schema",
+            # observations as data rows: alike by design
             message="'WWW1' does not match '^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$'",
             exchange=factory.HOSTNAME_FAILURE,
             basis="inferred",

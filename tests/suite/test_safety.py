@@ -90,6 +90,7 @@ def test_the_machine_cap_holds(emulator, tmp_path):
 def _start_and_wait_for_machines(emulator, tmp_path, signals: int = 0) -> subprocess.Popen:
     """A run that has created machines (some made while the tests are collected) and, with
     `signals`, sent that many signals to them (tests are running)."""
+    # started as the run below is started: each test waits for another sign of progress
     process = subprocess.Popen(
         run_command(emulator.url, tmp_path),
         stdout=subprocess.DEVNULL,

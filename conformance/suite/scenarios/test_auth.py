@@ -182,18 +182,11 @@ def test_another_account_is_never_readable(bigv):
             by="not-found",
         )
     with step("2. its groups and machines"):
-        expect_status(
-            bigv.api.call("listGroups", path={"account": foreign}),
-            404,
-            "their groups are invisible",
-            by="not-found",
-        )
-        expect_status(
-            bigv.api.call("listVirtualMachines", path={"account": foreign, "group": "default"}),
-            404,
-            "their machines are invisible",
-            by="not-found",
-        )
+        for operation_id, path, why in (
+            ("listGroups", {"account": foreign}, "their groups are invisible"),
+            ("listVirtualMachines", {"account": foreign, "group": "default"}, "their machines"),
+        ):
+            expect_status(bigv.api.call(operation_id, path=path), 404, why, by="not-found")
 
 
 SCHEMAS = spec.api()["components"]["schemas"]

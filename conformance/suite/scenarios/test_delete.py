@@ -55,6 +55,7 @@ def test_delete_hides_and_undelete_restores(bigv, machines):
             )
     with step("4. include_deleted"):
         found, listing = _listed(bigv, machine["id"], include_deleted=True)
+        # steps 4 and 5 read the list alike, each for the state its rule predicts
         wanted = lifecycle.apply("deleteVirtualMachine", machine, {}).changes
         expect(
             found is not None and all(found.get(k) == v for k, v in wanted.items()),

@@ -106,6 +106,7 @@ def test_signal(bigv, machines, case, power_on, autoreboot_on, body):
         _apply(bigv, machines, machine, "signalVirtualMachine", body)
 
 
+# Scenarios are declared alike (id, capability, the machines they provision): by design.
 @scenario(
     "2f8a6c95-reimage-refused-running",
     "vm.reimage",

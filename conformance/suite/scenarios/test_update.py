@@ -131,6 +131,7 @@ def test_unknown_ignored_and_read_only_unchanged(bigv, machines):
             "updateVirtualMachine", path={"virtual_machine": machine["id"]}, body=bogus
         )
         expect_status(reply, (200, 400), "read-only attributes are ignored or refused")
+        # a note of a register point, alike in shape to every other: by design
         if reply.status == 400:
             note(
                 "read-only-attributes-put",
