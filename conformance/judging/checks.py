@@ -19,7 +19,7 @@ import schemathesis
 from schemathesis.core.failures import Failure
 
 import spec
-from conformance.judging import register
+from conformance.judging import register, tiers
 from conformance.judging.predictions import lifecycle
 from conformance.target import context
 
@@ -326,8 +326,6 @@ CLIENT_BODY_LIMIT = 64 * 1024
 def _as_clients_send(case: Any, response: Any) -> bool:
     """Whether the request is one the official clients send: the operation's own method, a
     JSON body of a client's size (if any) that keeps the spec, and its parameters."""
-    from conformance.judging import tiers  # tiers reads the register, as this module does
-
     request = getattr(response, "request", None)
     sent = getattr(request, "method", None) or case.method
     if str(sent).upper() != str(case.operation.method).upper():

@@ -39,12 +39,13 @@ class Statement:
         """The file the quote is from."""
         return self.source.split()[0].rstrip(",")
 
-    def says(self) -> str:
-        """How a report cites it: The documentation says: '...' (source)."""
-        return f"The documentation says: '{self.quote}' ({self.source})"
-
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "quote": self.quote, "source": self.source, "rule": self.rule}
+
+
+def says(citation: dict[str, str]) -> str:
+    """How a report cites a statement ({quote, source, ...} as summary.json carries it)."""
+    return f"The documentation says: '{citation['quote']}' ({citation['source']})"
 
 
 def _statement(raw: dict[str, Any]) -> Statement:

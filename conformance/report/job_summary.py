@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from conformance.judging import statements
 from conformance.results import coverage
 from conformance.results.summary import Summary, incomplete_line
 
@@ -23,7 +24,7 @@ def _problem(problem: dict[str, Any]) -> str:
     )
     statement = problem.get("statement")
     if statement and problem["level"] == "required":
-        line += f"\n  The documentation says: '{statement['quote']}' ({statement['source']})"
+        line += f"\n  {statements.says(statement)}"
     return line
 
 

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from conformance.judging import statements
 from conformance.report import documentation
 from conformance.results import coverage
 from conformance.results.observations import Problem
@@ -47,8 +48,7 @@ def problem_line(problem: Problem) -> str:
     )
     statement = problem.statement
     if statement is not None and problem.level == "required":
-        quote = f"The documentation says: '{statement['quote']}' ({statement['source']})"
-        line += f"\n    [dim]{escape(quote)}[/dim]"
+        line += f"\n    [dim]{escape(statements.says(statement))}[/dim]"
     return line
 
 
